@@ -1,0 +1,77 @@
+/* Table selection and mapping rules, following AWS DMS table mappings so that
+ * users can bring their `table-mappings.json` as is:
+ *  - selection rules: rule-action include | exclude (explicit), object-locator
+ *    {schema-name, table-name} with LIKE-style wildcards '%' and '_', plus
+ *    '[...]' character classes, matching as DMS does;
+ *  - transformation rules on schema and table targets: rename, add-prefix,
+ *    remove-prefix, replace-prefix, add-suffix, remove-suffix,
+ *    replace-suffix, convert-lowercase, convert-uppercase.
+ * Rule types and actions that are not supported (column transformations,
+ * table-settings, ...) are rejected with an error naming the rule-id and the
+ * rule-action; see docs/rules.md for the exact list.
+ * The --include / --exclude 'schema.table' shortcuts add selection rules with
+ * the same wildcards. System schemas (mysql, information_schema,
+ * performance_schema, sys) and the control schema are never selected. */
+#ifndef MS_RULES_RULES_H
+#define MS_RULES_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct ms_rules; /* opaque */
+
+/* Returns a new empty rule set (selects every user table, maps nothing), or
+ * NULL when out of memory. Caller frees with ms_rules_free. */
+struct ms_rules *ms_rules_new(void);
+void ms_rules_free(struct ms_rules *r);
+
+/* Sets the control schema name that is never selected (default "_myshift").
+ * <name> is copied. */
+int ms_rules_set_control_schema(struct ms_rules *r, const char *name) MS_WUR;
+
+/* Adds the rules of a DMS table-mappings document: <json> (borrowed, <len>
+ * bytes) read from <path> (used in messages, e.g. "mappings.json: rule 3
+ * (rule-name 'x'): unsupported rule-action 'add-column'"). Returns 0,
+ * MS_ECONFIG or MS_ENOMEM. */
+int ms_rules_add_dms_json(struct ms_rules *r, const char *path,
+			  const char *json, size_t len,
+			  struct ms_err *err) MS_WUR;
+
+/* Reads <path> and adds its rules as above. */
+int ms_rules_load_dms(struct ms_rules *r, const char *path,
+		      struct ms_err *err) MS_WUR;
+
+/* --include / --exclude shortcuts: <pattern> is "schema.table" or "schema"
+ * (meaning every table of it); wildcards as above; a backquoted part may hold
+ * dots: "`my.db`.t%". MS_EUSAGE on a malformed pattern. */
+int ms_rules_add_include(struct ms_rules *r, const char *pattern,
+			 struct ms_err *err) MS_WUR;
+int ms_rules_add_exclude(struct ms_rules *r, const char *pattern,
+			 struct ms_err *err) MS_WUR;
+
+/* True when the table is selected: no include rule at all means every user
+ * table; an exclude that matches always wins. */
+bool ms_rules_table_selected(const struct ms_rules *r, const char *schema,
+			     const char *table);
+
+/* True when any table of <schema> could be selected (used to skip whole
+ * schemas during introspection). */
+bool ms_rules_schema_selected(const struct ms_rules *r, const char *schema);
+
+/* Appends the target schema and table names for a source table to
+ * <out_schema> / <out_table>, applying transformation rules in rule order.
+ * <out_table> may be NULL to map only the schema. Returns 0 or a buffer
+ * error. */
+int ms_rules_map(const struct ms_rules *r, const char *schema,
+		 const char *table, struct ms_buf *out_schema,
+		 struct ms_buf *out_table) MS_WUR;
+
+/* Matches <name> against a DMS wildcard <pattern> ('%' any run, '_' any one
+ * character, '[abc]' / '[a-z]' / '[^a]' a class; matching is
+ * case-sensitive like DMS on MySQL). Exposed for tests. */
+bool ms_rules_wildcard_match(const char *pattern, const char *name);
+
+#endif
