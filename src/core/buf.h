@@ -25,7 +25,8 @@ void ms_buf_free(struct ms_buf *b);
 /* Empties the buffer, keeping its allocation. */
 void ms_buf_reset(struct ms_buf *b);
 
-/* Appends <n> bytes from <p> (borrowed). Returns 0, MS_ETOOLARGE or MS_ENOMEM. */
+/* Appends <n> bytes from <p> (borrowed). Returns 0, MS_ETOOLARGE or MS_ENOMEM.
+ */
 int ms_buf_add(struct ms_buf *b, const void *p, size_t n) MS_WUR;
 int ms_buf_addstr(struct ms_buf *b, const char *s) MS_WUR;
 int ms_buf_addc(struct ms_buf *b, char c) MS_WUR;

@@ -20,14 +20,14 @@
 #define MS_CONFIG_FILE_MAX (1024 * 1024)
 
 struct ms_config_entry {
-	char *key;          /* owned */
-	char *value;        /* owned */
-	unsigned int line;  /* 1-based line in the file */
+	char *key;	   /* owned */
+	char *value;	   /* owned */
+	unsigned int line; /* 1-based line in the file */
 };
 
 struct ms_config {
-	char *path;                   /* owned copy of the path, for messages */
-	struct ms_config_entry *v;    /* owned array, in file order */
+	char *path;		   /* owned copy of the path, for messages */
+	struct ms_config_entry *v; /* owned array, in file order */
 	size_t n;
 };
 

@@ -60,8 +60,8 @@ const char *ms_err_name(int code)
 	switch (code) {
 	case MS_OK:
 		return "MS_OK";
-#define MS_ERR_NAME(name, val, exitc, msg) \
-	case MS_E##name:                   \
+#define MS_ERR_NAME(name, val, exitc, msg)                                     \
+	case MS_E##name:                                                       \
 		return "MS_E" #name;
 		MS_ERR_MAP(MS_ERR_NAME)
 #undef MS_ERR_NAME
@@ -74,8 +74,8 @@ const char *ms_strerror(int code)
 	switch (code) {
 	case MS_OK:
 		return "success";
-#define MS_ERR_STR(name, val, exitc, msg) \
-	case MS_E##name:                  \
+#define MS_ERR_STR(name, val, exitc, msg)                                      \
+	case MS_E##name:                                                       \
 		return msg;
 		MS_ERR_MAP(MS_ERR_STR)
 #undef MS_ERR_STR
@@ -88,8 +88,8 @@ int ms_err_exit_code(int code)
 	switch (code) {
 	case MS_OK:
 		return 0;
-#define MS_ERR_EXIT(name, val, exitc, msg) \
-	case MS_E##name:                   \
+#define MS_ERR_EXIT(name, val, exitc, msg)                                     \
+	case MS_E##name:                                                       \
 		return exitc;
 		MS_ERR_MAP(MS_ERR_EXIT)
 #undef MS_ERR_EXIT

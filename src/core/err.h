@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #if defined(__GNUC__)
-#define MS_WUR __attribute__((warn_unused_result))
+#define MS_WUR		     __attribute__((warn_unused_result))
 #define MS_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define MS_WUR
@@ -17,22 +17,22 @@
 
 /* XX(name, value, exit code class, message). The exit class follows DESIGN.md:
  * 2 usage or configuration error, 3 runtime failure. */
-#define MS_ERR_MAP(XX)                                                        \
-	XX(NOMEM, -1, 3, "out of memory")                                     \
-	XX(INVAL, -2, 2, "invalid argument")                                  \
-	XX(USAGE, -3, 2, "usage error")                                       \
-	XX(CONFIG, -4, 2, "configuration error")                              \
-	XX(PARSE, -5, 2, "parse error")                                       \
-	XX(TOOLARGE, -6, 2, "input exceeds limit")                            \
-	XX(IO, -7, 3, "i/o error")                                            \
-	XX(CONNECT, -8, 3, "cannot connect")                                  \
-	XX(AUTH, -9, 3, "access denied")                                      \
-	XX(TLS, -10, 3, "TLS error")                                          \
-	XX(TIMEOUT, -11, 3, "timed out")                                      \
-	XX(SQL, -12, 3, "SQL error")                                          \
-	XX(NOTFOUND, -13, 3, "not found")                                     \
-	XX(UNSUPPORTED, -14, 2, "unsupported")                                \
-	XX(CORRUPT, -15, 3, "corrupt input")                                  \
+#define MS_ERR_MAP(XX)                                                         \
+	XX(NOMEM, -1, 3, "out of memory")                                      \
+	XX(INVAL, -2, 2, "invalid argument")                                   \
+	XX(USAGE, -3, 2, "usage error")                                        \
+	XX(CONFIG, -4, 2, "configuration error")                               \
+	XX(PARSE, -5, 2, "parse error")                                        \
+	XX(TOOLARGE, -6, 2, "input exceeds limit")                             \
+	XX(IO, -7, 3, "i/o error")                                             \
+	XX(CONNECT, -8, 3, "cannot connect")                                   \
+	XX(AUTH, -9, 3, "access denied")                                       \
+	XX(TLS, -10, 3, "TLS error")                                           \
+	XX(TIMEOUT, -11, 3, "timed out")                                       \
+	XX(SQL, -12, 3, "SQL error")                                           \
+	XX(NOTFOUND, -13, 3, "not found")                                      \
+	XX(UNSUPPORTED, -14, 2, "unsupported")                                 \
+	XX(CORRUPT, -15, 3, "corrupt input")                                   \
 	XX(INTERNAL, -16, 3, "internal error")
 
 enum ms_errcode {
@@ -46,12 +46,12 @@ enum ms_errcode {
 
 /* Detail of the last failure. Owned by the caller, usually on the stack. */
 struct ms_err {
-	int code;                   /* MS_E*, 0 when nothing failed */
-	unsigned int sql_errno;     /* server or client errno, 0 if none */
-	char sqlstate[6];           /* "" if none */
-	const char *file;           /* source file that raised it (static) */
-	int line;                   /* source line that raised it */
-	char msg[MS_ERR_MSG_MAX];   /* human message, never holds a password */
+	int code;		  /* MS_E*, 0 when nothing failed */
+	unsigned int sql_errno;	  /* server or client errno, 0 if none */
+	char sqlstate[6];	  /* "" if none */
+	const char *file;	  /* source file that raised it (static) */
+	int line;		  /* source line that raised it */
+	char msg[MS_ERR_MSG_MAX]; /* human message, never holds a password */
 };
 
 /* Resets <err> to "no error". <err> may be NULL. */
@@ -63,7 +63,7 @@ void ms_err_clear(struct ms_err *err);
 int ms_err_set(struct ms_err *err, int code, const char *file, int line,
 	       const char *fmt, ...) MS_PRINTF(5, 6);
 
-#define MS_ERR(err, code, ...) \
+#define MS_ERR(err, code, ...)                                                 \
 	ms_err_set((err), (code), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Prefixes the message already in <err> with printf-style context, e.g. the

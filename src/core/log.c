@@ -209,7 +209,8 @@ void ms_log(enum ms_log_level level, const char *component, const char *fmt,
 	if (rc) {
 		fprintf(log_stream ? log_stream : stderr,
 			"%s level=error component=log event=log_line_dropped "
-			"reason=\"%s\"\n", when, ms_strerror(rc));
+			"reason=\"%s\"\n",
+			when, ms_strerror(rc));
 	} else {
 		fprintf(log_stream ? log_stream : stderr, "%s\n",
 			ms_buf_str(&line));

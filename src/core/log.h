@@ -54,8 +54,8 @@ void ms_log(enum ms_log_level level, const char *component, const char *fmt,
 	    ...) MS_PRINTF(3, 4);
 
 #define MS_LOG_ERROR(comp, ...) ms_log(MS_LOG_ERROR, comp, __VA_ARGS__)
-#define MS_LOG_WARN(comp, ...) ms_log(MS_LOG_WARN, comp, __VA_ARGS__)
-#define MS_LOG_INFO(comp, ...) ms_log(MS_LOG_INFO, comp, __VA_ARGS__)
+#define MS_LOG_WARN(comp, ...)	ms_log(MS_LOG_WARN, comp, __VA_ARGS__)
+#define MS_LOG_INFO(comp, ...)	ms_log(MS_LOG_INFO, comp, __VA_ARGS__)
 #define MS_LOG_DEBUG(comp, ...) ms_log(MS_LOG_DEBUG, comp, __VA_ARGS__)
 
 /* printf to <f> through the redactor: the way commands print human or JSON

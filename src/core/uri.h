@@ -15,7 +15,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-#define MS_URI_MAX 4096
+#define MS_URI_MAX	4096
 #define MS_DEFAULT_PORT 3306
 
 enum ms_ssl_mode {

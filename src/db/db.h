@@ -13,19 +13,19 @@
 #include "core/err.h"
 #include "core/uri.h"
 
-struct ms_db;        /* opaque connection */
+struct ms_db;	     /* opaque connection */
 struct ms_db_result; /* opaque, fully buffered result set */
 
 struct ms_db_opts {
-	const char *role;            /* "source" / "target", for messages */
+	const char *role;		/* "source" / "target", for messages */
 	unsigned int connect_timeout_s; /* 0 = endpoint's or 10 s */
-	unsigned int read_timeout_s;    /* 0 = endpoint's or 600 s */
-	unsigned int write_timeout_s;   /* 0 = endpoint's or 600 s */
-	unsigned int retries;        /* extra connect attempts on transient
-					errors (default 0 = none) */
-	unsigned int backoff_ms;     /* first backoff, doubled each retry,
-					capped at 10 s */
-	bool utc;                    /* SET time_zone='+00:00' after connect */
+	unsigned int read_timeout_s;	/* 0 = endpoint's or 600 s */
+	unsigned int write_timeout_s;	/* 0 = endpoint's or 600 s */
+	unsigned int retries;		/* extra connect attempts on transient
+					   errors (default 0 = none) */
+	unsigned int backoff_ms;	/* first backoff, doubled each retry,
+					   capped at 10 s */
+	bool utc; /* SET time_zone='+00:00' after connect */
 };
 
 /* Connects to <ep> (borrowed). On failure returns MS_ECONNECT (unreachable),
@@ -39,7 +39,8 @@ int ms_db_connect(const struct ms_endpoint *ep, const struct ms_db_opts *opts,
 void ms_db_close(struct ms_db *db);
 
 /* Server identity, valid while <db> is open (borrowed strings). */
-const char *ms_db_server_version(const struct ms_db *db); /* "10.11.6-MariaDB-..." */
+const char *
+ms_db_server_version(const struct ms_db *db); /* "10.11.6-MariaDB-..." */
 unsigned long ms_db_server_version_num(const struct ms_db *db); /* 101106 */
 bool ms_db_is_mariadb(const struct ms_db *db);
 bool ms_db_uses_tls(const struct ms_db *db);

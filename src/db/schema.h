@@ -14,29 +14,29 @@
 
 struct ms_column {
 	char *name;
-	unsigned int ordinal;      /* 1-based */
-	char *data_type;           /* "int", "varchar", ... */
-	char *column_type;         /* "int(10) unsigned", "enum('a','b')" */
+	unsigned int ordinal; /* 1-based */
+	char *data_type;      /* "int", "varchar", ... */
+	char *column_type;    /* "int(10) unsigned", "enum('a','b')" */
 	bool nullable;
 	bool has_default;
-	char *default_value;       /* as information_schema gives it; NULL if none */
+	char *default_value; /* as information_schema gives it; NULL if none */
 	bool auto_increment;
-	bool generated;            /* VIRTUAL or STORED generated column */
+	bool generated; /* VIRTUAL or STORED generated column */
 	bool generated_stored;
-	char *generation_expr;     /* NULL unless generated */
-	char *charset;             /* NULL for non-character types */
+	char *generation_expr; /* NULL unless generated */
+	char *charset;	       /* NULL for non-character types */
 	char *collation;
-	char *extra;               /* information_schema EXTRA verbatim */
+	char *extra; /* information_schema EXTRA verbatim */
 };
 
 struct ms_index {
-	char *name;                /* "PRIMARY" for the primary key */
+	char *name; /* "PRIMARY" for the primary key */
 	bool primary;
 	bool unique;
-	bool nullable;             /* some key column is nullable */
-	char *type;                /* BTREE, HASH, FULLTEXT, SPATIAL */
-	char **columns;            /* key columns in order */
-	unsigned int *sub_parts;   /* prefix length per column, 0 = whole */
+	bool nullable;		 /* some key column is nullable */
+	char *type;		 /* BTREE, HASH, FULLTEXT, SPATIAL */
+	char **columns;		 /* key columns in order */
+	unsigned int *sub_parts; /* prefix length per column, 0 = whole */
 	size_t ncolumns;
 };
 
@@ -60,10 +60,10 @@ struct ms_table {
 	uint64_t rows_estimate;
 	uint64_t data_length;
 	uint64_t index_length;
-	uint64_t auto_increment;   /* 0 if none */
+	uint64_t auto_increment; /* 0 if none */
 	struct ms_column *columns;
 	size_t ncolumns;
-	struct ms_index *indexes;  /* the primary key first when there is one */
+	struct ms_index *indexes; /* the primary key first when there is one */
 	size_t nindexes;
 	struct ms_foreign_key *fks;
 	size_t nfks;
@@ -92,7 +92,7 @@ struct ms_database {
 struct ms_schema {
 	struct ms_database *databases;
 	size_t ndatabases;
-	struct ms_table *tables;     /* base tables only, ordered schema, name */
+	struct ms_table *tables; /* base tables only, ordered schema, name */
 	size_t ntables;
 	struct ms_view *views;
 	size_t nviews;
@@ -108,7 +108,7 @@ struct ms_schema {
  * whole schema, then per table. NULL filter = every user schema (system
  * schemas are always skipped). */
 typedef bool (*ms_schema_filter_fn)(void *ctx, const char *schema,
-				     const char *table);
+				    const char *table);
 
 /* Reads the schema of <db>. On success *<out> is owned by the caller and freed
  * with ms_schema_free. */

@@ -125,7 +125,8 @@ static void log_json_lines(void **state)
 	assert_int_equal(ms_log_secret_add("pw\"x"), 0);
 	ms_log(MS_LOG_ERROR, "db", "event=fail msg=\"quote\" pw=pw\"x");
 	out = read_stream(f);
-	assert_non_null(strstr(out, "\"level\":\"error\",\"component\":\"db\""));
+	assert_non_null(
+	    strstr(out, "\"level\":\"error\",\"component\":\"db\""));
 	assert_non_null(strstr(out, "msg=\\\"quote\\\" pw=***\"}"));
 	free(out);
 	fclose(f);
@@ -166,13 +167,13 @@ static void log_level_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(err_set_records_origin),
-		cmocka_unit_test(err_names_and_exit_codes),
-		cmocka_unit_test(buf_grows_and_caps),
-		cmocka_unit_test(log_never_prints_secrets),
-		cmocka_unit_test(log_json_lines),
-		cmocka_unit_test(redact_overlapping_secrets),
-		cmocka_unit_test(log_level_parse),
+	    cmocka_unit_test(err_set_records_origin),
+	    cmocka_unit_test(err_names_and_exit_codes),
+	    cmocka_unit_test(buf_grows_and_caps),
+	    cmocka_unit_test(log_never_prints_secrets),
+	    cmocka_unit_test(log_json_lines),
+	    cmocka_unit_test(redact_overlapping_secrets),
+	    cmocka_unit_test(log_level_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
