@@ -31,7 +31,8 @@ int ms_buf_add(struct ms_buf *b, const void *p, size_t n) MS_WUR;
 int ms_buf_addstr(struct ms_buf *b, const char *s) MS_WUR;
 int ms_buf_addc(struct ms_buf *b, char c) MS_WUR;
 int ms_buf_addf(struct ms_buf *b, const char *fmt, ...) MS_PRINTF(2, 3) MS_WUR;
-int ms_buf_vaddf(struct ms_buf *b, const char *fmt, va_list ap) MS_WUR;
+int ms_buf_vaddf(struct ms_buf *b, const char *fmt, va_list ap)
+    MS_PRINTF(2, 0) MS_WUR;
 
 /* The content as a C string (borrowed; "" when empty). */
 const char *ms_buf_str(const struct ms_buf *b);
