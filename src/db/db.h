@@ -1,7 +1,9 @@
 /* Database access over MariaDB Connector/C (libmariadb): connections with TLS,
  * timeouts and retries with backoff on transient errors only; simple text
  * queries with results as strings. Used by every command; one struct ms_db is
- * one blocking connection used by one thread at a time. */
+ * one blocking connection used by one thread at a time. The connection
+ * charset is utf8mb4; multi-statements and LOAD DATA LOCAL are off.
+ * Design note: docs/db.md. */
 #ifndef MS_DB_DB_H
 #define MS_DB_DB_H
 
@@ -12,6 +14,15 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/uri.h"
+
+/* Results are read row by row (mysql_use_result) into our own storage, so
+ * these caps bound memory before it is spent. Past either one a query fails
+ * with MS_ETOOLARGE. Use ms_db_query_each for unbounded streams. */
+#define MS_DB_RESULT_MAX_BYTES (256u * 1024 * 1024)
+#define MS_DB_RESULT_MAX_ROWS  (4u * 1024 * 1024)
+
+#define MS_DB_BACKOFF_DEFAULT_MS 200
+#define MS_DB_BACKOFF_MAX_MS	 10000
 
 struct ms_db;	     /* opaque connection */
 struct ms_db_result; /* opaque, fully buffered result set */
@@ -24,15 +35,19 @@ struct ms_db_opts {
 	unsigned int retries;		/* extra connect attempts on transient
 					   errors (default 0 = none) */
 	unsigned int backoff_ms;	/* first backoff, doubled each retry,
-					   capped at 10 s */
+					   capped at 10 s; 0 = 200 ms */
 	bool utc; /* SET time_zone='+00:00' after connect */
 };
 
-/* Connects to <ep> (borrowed). On failure returns MS_ECONNECT (unreachable),
- * MS_EAUTH (access denied: never retried), MS_ETLS (TLS required or CA
- * verification failed) or MS_ETIMEOUT, with <err> naming the role, host and
- * port, the server's message and errno, and never the password. On success
- * *<out> is a connection the caller closes with ms_db_close. */
+/* Connects to <ep> (borrowed; ep->password may be NULL). <opts> may be NULL
+ * for defaults. On failure returns MS_ECONNECT (unreachable), MS_EAUTH
+ * (access denied: never retried), MS_ETLS (TLS required but not in use, CA
+ * or identity verification failed, bad certificate files), MS_ETIMEOUT or
+ * MS_ECONFIG (e.g. VERIFY_CA without ssl-ca), with <err> naming the role,
+ * host and port, the server's message and errno, and never the password.
+ * Every attempt is logged at debug ("event=connect"), every retry at info
+ * ("event=retry attempt=N"). On success *<out> is a connection the caller
+ * closes with ms_db_close. */
 int ms_db_connect(const struct ms_endpoint *ep, const struct ms_db_opts *opts,
 		  struct ms_db **out, struct ms_err *err) MS_WUR;
 
@@ -51,15 +66,33 @@ const char *ms_db_role(const struct ms_db *db);
 int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err) MS_WUR;
 
 /* Runs a query and buffers its result (caller frees with
- * ms_db_result_free). */
+ * ms_db_result_free), up to MS_DB_RESULT_MAX_BYTES / _ROWS. Server errors
+ * are MS_ESQL with errno and SQLSTATE; statement timeouts (MySQL 3024,
+ * MariaDB 1969) and client read timeouts are MS_ETIMEOUT; a lost
+ * connection is MS_ECONNECT. */
 int ms_db_query(struct ms_db *db, const char *sql, struct ms_db_result **out,
 		struct ms_err *err) MS_WUR;
 
 /* Runs a query expected to return at most one row and takes its first
- * column: *<out> is a copy the caller frees, or NULL when there was no row
- * or the value was SQL NULL. */
+ * column of the first row (further rows are ignored): *<out> is a
+ * NUL-terminated copy the caller frees, or NULL when there was no row or the
+ * value was SQL NULL. */
 int ms_db_query_value(struct ms_db *db, const char *sql, char **out,
 		      struct ms_err *err) MS_WUR;
+
+/* Called once per row by ms_db_query_each. <vals>[i] is NULL for SQL NULL,
+ * else NUL-terminated with <lens>[i] bytes (may hold NULs); all borrowed
+ * until the callback returns. Return 0 to go on, or a negative MS_E* code
+ * (after filling <err>) to stop: ms_db_query_each then returns that code. */
+typedef int (*ms_db_row_fn)(void *ctx, const char *const *vals,
+			    const size_t *lens, size_t ncols,
+			    struct ms_err *err);
+
+/* Runs a query and streams its rows to <fn> without buffering the result:
+ * for introspection over servers with very many objects. Same errors as
+ * ms_db_query, plus whatever <fn> returns. */
+int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
+		     void *ctx, struct ms_err *err) MS_WUR;
 
 size_t ms_db_result_nrows(const struct ms_db_result *r);
 size_t ms_db_result_ncols(const struct ms_db_result *r);
@@ -73,13 +106,19 @@ const char *ms_db_result_get(const struct ms_db_result *r, size_t row,
 size_t ms_db_result_len(const struct ms_db_result *r, size_t row, size_t col);
 void ms_db_result_free(struct ms_db_result *r);
 
-/* Appends <len> bytes of <s> as a SQL string literal, quoted and escaped for
- * <db>'s current sql_mode (NO_BACKSLASH_ESCAPES honoured). */
+/* Appends <len> bytes of <s> (borrowed; may hold NULs) as a SQL string
+ * literal, quoted and escaped for <db>'s current sql_mode as last reported
+ * by the server (NO_BACKSLASH_ESCAPES honoured). The output never holds a
+ * NUL byte, so it can go through the NUL-terminated query functions: under
+ * NO_BACKSLASH_ESCAPES a string holding NUL is written as _utf8mb4 X'hex'.
+ * Returns 0, MS_EINVAL or a buffer error (<out> may then hold part). */
 int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
 		       size_t len) MS_WUR;
 
-/* True for errors worth retrying: lost connection, server gone, too many
- * connections, lock wait timeout, deadlock. */
+/* True for errors worth retrying: cannot connect (2002, 2003), lost
+ * connection or server gone (2006, 2013, 2055), too many connections (1040),
+ * server shutting down (1053), connection killed (1927), lock wait timeout
+ * (1205), deadlock (1213). Never access denied or TLS errors. */
 bool ms_db_errno_transient(unsigned int sql_errno);
 
 #endif
