@@ -1,8 +1,8 @@
 /* Endpoint URI parser. One pass per part over a length-capped string; every
  * error names the part and the 0-based byte offset where it was found, and
  * only ever quotes text that cannot hold the password (query keys, port
- * digits, single host characters). As a last guard, a message that would
- * still contain the parsed password has it replaced by "***". */
+ * digits, single host characters). As a last guard, a quoted fragment that
+ * happens to contain the parsed password is printed as "***". */
 #include "core/uri.h"
 
 #include <errno.h>
@@ -49,26 +49,20 @@ static const char *const key_names[K_COUNT] = {
 static const char *const ssl_names[] = {"PREFERRED", "DISABLED", "REQUIRED",
 					"VERIFY_CA", "VERIFY_IDENTITY"};
 
-/* Replaces every occurrence of <secret> in the NUL-terminated <msg> (room
- * for <cap> bytes) by "***". */
-static void scrub(char *msg, size_t cap, const char *secret)
+/* Copies at most ECHO_MAX bytes of s[<from>, <to>) into <out> (ECHO_MAX + 1
+ * bytes) for quoting in a message, and returns it; returns "***" instead
+ * when the fragment contains the parsed password. */
+static const char *quote(const struct uri_parse *p, size_t from, size_t to,
+			 char *out)
 {
-	size_t n = secret ? strlen(secret) : 0;
-	char *from = msg, *hit;
+	size_t n = to - from > ECHO_MAX ? ECHO_MAX : to - from;
 
-	if (n == 0)
-		return;
-	while ((hit = strstr(from, secret)) != NULL) {
-		size_t tail = strlen(hit + n) + 1;
-
-		if (n < 3 && (size_t)(hit - msg) + 3 + tail > cap) {
-			hit[0] = '\0'; /* no room to grow: cut the message */
-			return;
-		}
-		memmove(hit + 3, hit + n, tail);
-		memcpy(hit, "***", 3);
-		from = hit + 3; /* the secret may be "*" */
-	}
+	memcpy(out, p->s + from, n);
+	out[n] = '\0';
+	if (p->ep->has_password && p->ep->password[0] &&
+	    strstr(out, p->ep->password))
+		return "***";
+	return out;
 }
 
 static int uri_fail(struct uri_parse *p, int code, int line, const char *fmt,
@@ -85,10 +79,7 @@ static int uri_fail(struct uri_parse *p, int code, int line, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ms_err_set(p->err, code, __FILE__, line, "uri: %s", msg);
-	if (p->ep->has_password)
-		scrub(p->err->msg, sizeof(p->err->msg), p->ep->password);
-	return code;
+	return ms_err_set(p->err, code, __FILE__, line, "uri: %s", msg);
 }
 
 #define FAIL(p, ...) uri_fail((p), MS_EPARSE, __LINE__, __VA_ARGS__)
@@ -227,6 +218,7 @@ static int bad_char(struct uri_parse *p, const char *what, size_t off)
 
 static int parse_port(struct uri_parse *p, size_t from, size_t to)
 {
+	char q[ECHO_MAX + 1];
 	unsigned long v = 0;
 	size_t i;
 
@@ -239,9 +231,8 @@ static int parse_port(struct uri_parse *p, size_t from, size_t to)
 			v = v * 10 + (unsigned long)(p->s[i] - '0');
 	}
 	if (v == 0 || v > 65535)
-		return FAIL(p, "bad port '%.*s' at offset %zu (1..65535)",
-			    (int)(to - from > ECHO_MAX ? ECHO_MAX : to - from),
-			    p->s + from, from);
+		return FAIL(p, "bad port '%s' at offset %zu (1..65535)",
+			    quote(p, from, to, q), from);
 	p->ep->port = (unsigned int)v;
 	return 0;
 }
@@ -393,22 +384,21 @@ static int parse_pair(struct uri_parse *p, size_t from, size_t to)
 {
 	const char *eq = memchr(p->s + from, '=', to - from);
 	size_t klen = (eq ? (size_t)(eq - p->s) : to) - from;
-	int elen = (int)(klen > ECHO_MAX ? ECHO_MAX : klen);
+	char q[ECHO_MAX + 1];
 	char *v;
 	int k, rc;
 
 	if (!eq)
-		return FAIL(p,
-			    "missing '=' after query key '%.*s' at offset %zu",
-			    elen, p->s + from, from);
+		return FAIL(p, "missing '=' after query key '%s' at offset %zu",
+			    quote(p, from, from + klen, q), from);
 	for (k = 0; k < K_COUNT; k++) {
 		if (strlen(key_names[k]) == klen &&
 		    memcmp(key_names[k], p->s + from, klen) == 0)
 			break;
 	}
 	if (k == K_COUNT)
-		return FAIL(p, "unknown query key '%.*s' at offset %zu", elen,
-			    p->s + from, from);
+		return FAIL(p, "unknown query key '%s' at offset %zu",
+			    quote(p, from, from + klen, q), from);
 	if (p->seen & (1u << k))
 		return FAIL(p, "repeated query key '%s' at offset %zu",
 			    key_names[k], from);

@@ -284,9 +284,15 @@ static void parse_query_errors(void **state)
 		    "ssl-key without ssl-cert at offset 12", NULL);
 	expect_fail("mysql://u@h?ssl-mode=disabled&ssl-ca=/ca", MS_EPARSE,
 		    "ssl-mode=DISABLED at offset 12 conflicts", NULL);
-	/* a key that happens to equal the password is scrubbed */
+	/* a key that happens to equal the password is not quoted */
 	expect_fail("mysql://u:sslmod@h?sslmod=1", MS_EPARSE,
 		    "unknown query key '***' at offset 19", "sslmod");
+	expect_fail("mysql://u:1234@h:91234", MS_EPARSE,
+		    "bad port '***' at offset 17", "1234");
+	/* a one-letter password does not garble the fixed text (found by
+	 * fuzz_uri: "uri:" became "u***i:") */
+	expect_fail("mysql://u:r@", MS_EPARSE, "uri: empty host at offset 12",
+		    NULL);
 }
 
 static void ssl_modes(void **state)
