@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "db/db_int.h"
 
 #define DB_CONNECT_TIMEOUT_S 10
 #define DB_RW_TIMEOUT_S	     600
@@ -25,27 +26,6 @@
 #define DB_ER_MYSQL_QUERY_TIMEOUT	3024
 #define DB_ER_CONNECTION_KILLED		1927
 #define DB_ER_ACCESS_DENIED_NO_PW	1698
-
-struct ms_db {
-	MYSQL *my;
-	char *role;	/* owned */
-	char *host;	/* owned, for messages */
-	char *password; /* owned copy, only to scrub messages; wiped on close */
-	unsigned int port;
-	bool tls;
-	bool mariadb;
-	unsigned long version_num;
-};
-
-/* Result storage: one arena of NUL-terminated values and, per cell, an
- * offset into it (SIZE_MAX for SQL NULL) and a length. */
-struct ms_db_result {
-	size_t nrows, ncols;
-	char **names;	    /* column names, owned */
-	struct ms_buf data; /* values, each followed by a NUL */
-	size_t *off, *len;  /* nrows * ncols each */
-	size_t cells_alloc; /* allocated entries in off/len */
-};
 
 static pthread_once_t db_lib_once = PTHREAD_ONCE_INIT;
 static int db_lib_rc;
@@ -161,7 +141,8 @@ bool ms_db_errno_transient(unsigned int sql_errno)
  * "<role> <host>:<port>: <what>: <server message> (errno N, SQLSTATE S)". */
 static int db_fail(MYSQL *my, const char *role, const char *host,
 		   unsigned int port, const char *password, const char *what,
-		   bool connecting, int line, struct ms_err *err)
+		   bool connecting, const char *file, int line,
+		   struct ms_err *err)
 {
 	unsigned int e = mysql_errno(my);
 	const char *msg = mysql_error(my);
@@ -170,7 +151,7 @@ static int db_fail(MYSQL *my, const char *role, const char *host,
 
 	if (!err)
 		return code;
-	ms_err_set(err, code, __FILE__, line,
+	ms_err_set(err, code, file, line,
 		   "%s %s:%u: %s: %s (errno %u, SQLSTATE %s)",
 		   db_role_name(role), host, port, what, msg, e,
 		   state ? state : "HY000");
@@ -183,9 +164,12 @@ static int db_fail(MYSQL *my, const char *role, const char *host,
 	return code;
 }
 
-#define DB_FAIL(db, what, err)                                                 \
-	db_fail((db)->my, (db)->role, (db)->host, (db)->port, (db)->password,  \
-		(what), false, __LINE__, (err))
+int ms_db_fail(struct ms_db *db, const char *what, const char *file, int line,
+	       struct ms_err *err)
+{
+	return db_fail(db->my, db->role, db->host, db->port, db->password, what,
+		       false, file, line, err);
+}
 
 static unsigned int pick(unsigned int a, unsigned int b, unsigned int dflt)
 {
@@ -319,8 +303,8 @@ static int db_connect_once(const struct ms_endpoint *ep,
 	if (!mysql_real_connect(db->my, ep->host, ep->user ? ep->user : "",
 				ep->password, ep->db, db->port, NULL, 0))
 		return db_fail(db->my, db->role, db->host, db->port,
-			       db->password, "connect failed", true, __LINE__,
-			       err);
+			       db->password, "connect failed", true, __FILE__,
+			       __LINE__, err);
 	return db_after_connect(db, ep, o, err);
 }
 
@@ -461,338 +445,4 @@ bool ms_db_uses_tls(const struct ms_db *db)
 const char *ms_db_role(const struct ms_db *db)
 {
 	return db->role;
-}
-
-int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err)
-{
-	MYSQL_RES *res;
-
-	if (!db || !sql)
-		return MS_ERR(err, MS_EINVAL,
-			      "ms_db_exec: no connection or SQL");
-	if (mysql_real_query(db->my, sql, strlen(sql)))
-		return DB_FAIL(db, "query failed", err);
-	/* A statement that returns rows still has them on the wire; an error
-	 * (e.g. a statement timeout) may come after the first rows. */
-	res = mysql_use_result(db->my);
-	if (res) {
-		while (mysql_fetch_row(res))
-			;
-		if (mysql_errno(db->my)) {
-			int rc = DB_FAIL(db, "query failed", err);
-
-			mysql_free_result(res);
-			return rc;
-		}
-		mysql_free_result(res);
-	} else if (mysql_errno(db->my)) {
-		return DB_FAIL(db, "query failed", err);
-	}
-	return 0;
-}
-
-int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
-		     void *ctx, struct ms_err *err)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	unsigned long *lens;
-	size_t lz[64], *l = lz, i, ncols;
-	int rc = 0;
-
-	if (!db || !sql || !fn)
-		return MS_ERR(err, MS_EINVAL, "ms_db_query_each: bad argument");
-	if (mysql_real_query(db->my, sql, strlen(sql)))
-		return DB_FAIL(db, "query failed", err);
-	res = mysql_use_result(db->my);
-	if (!res) {
-		if (mysql_errno(db->my))
-			return DB_FAIL(db, "query failed", err);
-		return 0; /* not a SELECT: no rows */
-	}
-	ncols = mysql_num_fields(res);
-	if (ncols > sizeof(lz) / sizeof(lz[0])) {
-		l = calloc(ncols, sizeof(*l));
-		if (!l) {
-			mysql_free_result(res);
-			return MS_ERR(err, MS_ENOMEM, "out of memory");
-		}
-	}
-	while ((row = mysql_fetch_row(res))) {
-		lens = mysql_fetch_lengths(res);
-		for (i = 0; i < ncols; i++)
-			l[i] = lens[i];
-		rc = fn(ctx, (const char *const *)row, l, ncols, err);
-		if (rc)
-			break;
-	}
-	if (rc == 0 && mysql_errno(db->my))
-		rc = DB_FAIL(db, "reading result failed", err);
-	/* Frees, draining the rest of the rows when we stopped early. */
-	mysql_free_result(res);
-	if (l != lz)
-		free(l);
-	return rc;
-}
-
-struct db_collect {
-	struct ms_db_result *r;
-	const char *role;
-};
-
-static int db_result_grow(struct ms_db_result *r, size_t ncells)
-{
-	size_t n = r->cells_alloc ? r->cells_alloc : 64;
-	size_t *o, *l;
-
-	while (n < ncells)
-		n *= 2;
-	o = realloc(r->off, n * sizeof(*o));
-	if (!o)
-		return MS_ENOMEM;
-	r->off = o;
-	l = realloc(r->len, n * sizeof(*l));
-	if (!l)
-		return MS_ENOMEM;
-	r->len = l;
-	r->cells_alloc = n;
-	return 0;
-}
-
-static int db_collect_row(void *ctx, const char *const *vals,
-			  const size_t *lens, size_t ncols, struct ms_err *err)
-{
-	struct db_collect *c = ctx;
-	struct ms_db_result *r = c->r;
-	size_t base = r->nrows * ncols, i;
-	int rc;
-
-	if (r->nrows >= MS_DB_RESULT_MAX_ROWS)
-		return MS_ERR(err, MS_ETOOLARGE,
-			      "%s: result has more than %u rows", c->role,
-			      MS_DB_RESULT_MAX_ROWS);
-	if (base + ncols > r->cells_alloc) {
-		rc = db_result_grow(r, base + ncols);
-		if (rc)
-			return MS_ERR(err, rc, "out of memory");
-	}
-	for (i = 0; i < ncols; i++) {
-		r->len[base + i] = vals[i] ? lens[i] : 0;
-		r->off[base + i] = vals[i] ? r->data.len : SIZE_MAX;
-		if (!vals[i])
-			continue;
-		rc = ms_buf_add(&r->data, vals[i], lens[i]);
-		if (rc == 0)
-			rc = ms_buf_addc(&r->data, '\0');
-		if (rc)
-			return MS_ERR(err, rc,
-				      "%s: result larger than %u bytes",
-				      c->role, MS_DB_RESULT_MAX_BYTES);
-	}
-	r->nrows++;
-	return 0;
-}
-
-int ms_db_query(struct ms_db *db, const char *sql, struct ms_db_result **out,
-		struct ms_err *err)
-{
-	struct ms_db_result *r;
-	struct db_collect c;
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	MYSQL_FIELD *f;
-	unsigned long *lens;
-	size_t lz[64], *l = lz, i;
-	int rc = 0;
-
-	*out = NULL;
-	if (!db || !sql)
-		return MS_ERR(err, MS_EINVAL, "ms_db_query: bad argument");
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return MS_ERR(err, MS_ENOMEM, "out of memory");
-	ms_buf_init(&r->data, MS_DB_RESULT_MAX_BYTES);
-	c.r = r;
-	c.role = db->role;
-	if (mysql_real_query(db->my, sql, strlen(sql))) {
-		ms_db_result_free(r);
-		return DB_FAIL(db, "query failed", err);
-	}
-	res = mysql_use_result(db->my);
-	if (!res) {
-		if (mysql_errno(db->my)) {
-			ms_db_result_free(r);
-			return DB_FAIL(db, "query failed", err);
-		}
-		*out = r; /* no result set: zero rows, zero columns */
-		return 0;
-	}
-	r->ncols = mysql_num_fields(res);
-	r->names = calloc(r->ncols ? r->ncols : 1, sizeof(*r->names));
-	if (r->ncols > sizeof(lz) / sizeof(lz[0]))
-		l = calloc(r->ncols, sizeof(*l));
-	if (!r->names || !l) {
-		rc = MS_ERR(err, MS_ENOMEM, "out of memory");
-		goto done;
-	}
-	f = mysql_fetch_fields(res);
-	for (i = 0; i < r->ncols; i++) {
-		r->names[i] = strdup(f[i].name ? f[i].name : "");
-		if (!r->names[i]) {
-			rc = MS_ERR(err, MS_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	while ((row = mysql_fetch_row(res))) {
-		lens = mysql_fetch_lengths(res);
-		for (i = 0; i < r->ncols; i++)
-			l[i] = lens[i];
-		rc = db_collect_row(&c, (const char *const *)row, l, r->ncols,
-				    err);
-		if (rc)
-			goto done;
-	}
-	if (mysql_errno(db->my))
-		rc = DB_FAIL(db, "reading result failed", err);
-done:
-	mysql_free_result(res);
-	if (l && l != lz)
-		free(l);
-	if (rc) {
-		ms_db_result_free(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
-}
-
-int ms_db_query_value(struct ms_db *db, const char *sql, char **out,
-		      struct ms_err *err)
-{
-	struct ms_db_result *r;
-	const char *v;
-	int rc;
-
-	*out = NULL;
-	rc = ms_db_query(db, sql, &r, err);
-	if (rc)
-		return rc;
-	v = ms_db_result_get(r, 0, 0);
-	if (v) {
-		*out = malloc(ms_db_result_len(r, 0, 0) + 1);
-		if (!*out) {
-			ms_db_result_free(r);
-			return MS_ERR(err, MS_ENOMEM, "out of memory");
-		}
-		memcpy(*out, v, ms_db_result_len(r, 0, 0) + 1);
-	}
-	ms_db_result_free(r);
-	return 0;
-}
-
-size_t ms_db_result_nrows(const struct ms_db_result *r)
-{
-	return r ? r->nrows : 0;
-}
-
-size_t ms_db_result_ncols(const struct ms_db_result *r)
-{
-	return r ? r->ncols : 0;
-}
-
-int ms_db_result_col(const struct ms_db_result *r, const char *name)
-{
-	size_t i;
-
-	if (!r || !name)
-		return -1;
-	for (i = 0; i < r->ncols; i++)
-		if (strcasecmp(r->names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *ms_db_result_get(const struct ms_db_result *r, size_t row,
-			     size_t col)
-{
-	size_t k;
-
-	if (!r || row >= r->nrows || col >= r->ncols)
-		return NULL;
-	k = row * r->ncols + col;
-	if (r->off[k] == SIZE_MAX)
-		return NULL;
-	return r->data.ptr + r->off[k];
-}
-
-size_t ms_db_result_len(const struct ms_db_result *r, size_t row, size_t col)
-{
-	if (!r || row >= r->nrows || col >= r->ncols)
-		return 0;
-	return r->len[row * r->ncols + col];
-}
-
-void ms_db_result_free(struct ms_db_result *r)
-{
-	size_t i;
-
-	if (!r)
-		return;
-	for (i = 0; r->names && i < r->ncols; i++)
-		free(r->names[i]);
-	free(r->names);
-	ms_buf_free(&r->data);
-	free(r->off);
-	free(r->len);
-	free(r);
-}
-
-static int db_quote_hex(struct ms_buf *out, const unsigned char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-	int rc = ms_buf_addstr(out, "_utf8mb4 X'");
-
-	for (i = 0; rc == 0 && i < len; i++) {
-		char two[2] = {hex[s[i] >> 4], hex[s[i] & 15]};
-
-		rc = ms_buf_add(out, two, 2);
-	}
-	if (rc == 0)
-		rc = ms_buf_addc(out, '\'');
-	return rc;
-}
-
-int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
-		       size_t len)
-{
-	unsigned long n;
-	char *tmp;
-	int rc;
-
-	if (!db || !out || (!s && len))
-		return MS_EINVAL;
-	if (len > (SIZE_MAX - 1) / 2 || len > out->cap)
-		return MS_ETOOLARGE;
-	if ((db->my->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) &&
-	    memchr(s, '\0', len))
-		return db_quote_hex(out, (const unsigned char *)s, len);
-	tmp = malloc(2 * len + 1);
-	if (!tmp)
-		return MS_ENOMEM;
-	/* Escapes per the server status of the last reply: quotes doubled
-	 * under NO_BACKSLASH_ESCAPES, backslash escapes otherwise. */
-	n = mysql_real_escape_string(db->my, tmp, s ? s : "",
-				     (unsigned long)len);
-	if (n == (unsigned long)-1) {
-		free(tmp);
-		return MS_EINVAL;
-	}
-	rc = ms_buf_addc(out, '\'');
-	if (rc == 0)
-		rc = ms_buf_add(out, tmp, n);
-	if (rc == 0)
-		rc = ms_buf_addc(out, '\'');
-	free(tmp);
-	return rc;
 }
