@@ -209,8 +209,8 @@ static int sr_databases(struct ms_sr *r)
 			  "information_schema.SCHEMATA",
 			  "SCHEMA_NAME", NULL, row_database, false);
 	if (rc == 0)
-		qsort(r->s->databases, r->s->ndatabases,
-		      sizeof(*r->s->databases), cmp_database);
+		ms_schema_sort(r->s->databases, r->s->ndatabases,
+			       sizeof(*r->s->databases), cmp_database);
 	return rc;
 }
 
@@ -411,8 +411,8 @@ static int sr_tables(struct ms_sr *r)
 	    " AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')", row_table);
 
 	if (rc == 0)
-		qsort(r->s->tables, r->s->ntables, sizeof(*r->s->tables),
-		      cmp_table);
+		ms_schema_sort(r->s->tables, r->s->ntables,
+			       sizeof(*r->s->tables), cmp_table);
 	return rc;
 }
 
@@ -441,7 +441,8 @@ static int sr_columns(struct ms_sr *r)
 	for (i = 0; rc == 0 && i < r->s->ntables; i++) {
 		struct ms_table *t = &r->s->tables[i];
 
-		qsort(t->columns, t->ncolumns, sizeof(*t->columns), cmp_column);
+		ms_schema_sort(t->columns, t->ncolumns, sizeof(*t->columns),
+			       cmp_column);
 	}
 	return rc;
 }

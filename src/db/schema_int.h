@@ -25,6 +25,11 @@ int ms_strarena_dup(struct ms_strarena *a, const char *s, size_t n,
  * of two. The new element is zeroed. Returns 0 or MS_ENOMEM. */
 int ms_schema_grow(void **arr, size_t n, size_t size) MS_WUR;
 
+/* qsort that accepts an empty (NULL) array: glibc declares qsort's base
+ * non-null even for zero elements. */
+void ms_schema_sort(void *base, size_t n, size_t size,
+		    int (*cmp)(const void *, const void *));
+
 /* Fills the default fields of <c> from information_schema's COLUMN_DEFAULT
  * <raw> (NULL for SQL NULL), EXTRA and data type already in <c>.
  * <expr_text> is true on MariaDB >= 10.2.7 (defaults reported as SQL text).

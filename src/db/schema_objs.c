@@ -196,8 +196,8 @@ int ms_sr_triggers(struct ms_sr *r)
 			   "TRIGGER_SCHEMA", NULL, row_trigger);
 
 	if (rc == 0)
-		qsort(r->s->triggers, r->s->ntriggers, sizeof(*r->s->triggers),
-		      cmp_trigger);
+		ms_schema_sort(r->s->triggers, r->s->ntriggers,
+			       sizeof(*r->s->triggers), cmp_trigger);
 	return rc;
 }
 
@@ -241,8 +241,8 @@ int ms_sr_views(struct ms_sr *r)
 			   "TABLE_SCHEMA", NULL, row_view);
 
 	if (rc == 0)
-		qsort(r->s->views, r->s->nviews, sizeof(*r->s->views),
-		      cmp_view);
+		ms_schema_sort(r->s->views, r->s->nviews, sizeof(*r->s->views),
+			       cmp_view);
 	return rc;
 }
 
@@ -289,8 +289,8 @@ int ms_sr_routines(struct ms_sr *r)
 			   "ROUTINE_SCHEMA", NULL, row_routine);
 
 	if (rc == 0)
-		qsort(r->s->routines, r->s->nroutines, sizeof(*r->s->routines),
-		      cmp_routine);
+		ms_schema_sort(r->s->routines, r->s->nroutines,
+			       sizeof(*r->s->routines), cmp_routine);
 	return rc;
 }
 
@@ -332,8 +332,8 @@ int ms_sr_events(struct ms_sr *r)
 			   "EVENT_SCHEMA", NULL, row_event);
 
 	if (rc == 0)
-		qsort(r->s->events, r->s->nevents, sizeof(*r->s->events),
-		      cmp_event);
+		ms_schema_sort(r->s->events, r->s->nevents,
+			       sizeof(*r->s->events), cmp_event);
 	return rc;
 }
 

@@ -271,3 +271,10 @@ const struct ms_index *ms_table_chunk_key(const struct ms_table *t)
 			return &t->indexes[i];
 	return NULL;
 }
+
+void ms_schema_sort(void *base, size_t n, size_t size,
+		    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
