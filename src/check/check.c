@@ -62,7 +62,8 @@ static int check_sql_mode(struct ms_check_ctx *ctx)
 		rc = ms_check_add(ctx->rep, "both", "sql_mode", MS_CHECK_WARN,
 				  NULL, "cannot read sql_mode: %s",
 				  ctx->err->msg);
-	else if (!rc && !(rc = modes_only_in(s ? s : "", t ? t : "", &only_s)) &&
+	else if (!rc &&
+		 !(rc = modes_only_in(s ? s : "", t ? t : "", &only_s)) &&
 		 !(rc = modes_only_in(t ? t : "", s ? s : "", &only_t))) {
 		if (!only_s.len && !only_t.len)
 			rc = ms_check_add(ctx->rep, "both", "sql_mode",
@@ -70,14 +71,14 @@ static int check_sql_mode(struct ms_check_ctx *ctx)
 					  "same global sql_mode on both");
 		else
 			rc = ms_check_add(
-				ctx->rep, "both", "sql_mode", MS_CHECK_WARN,
-				"set the target's global sql_mode (parameter "
-				"group on Aurora) to the source's",
-				"global sql_mode differs: only on source [%s], "
-				"only on target [%s]; applications may behave "
-				"differently after cutover (myshift's own "
-				"sessions pin their sql_mode)",
-				ms_buf_str(&only_s), ms_buf_str(&only_t));
+			    ctx->rep, "both", "sql_mode", MS_CHECK_WARN,
+			    "set the target's global sql_mode (parameter "
+			    "group on Aurora) to the source's",
+			    "global sql_mode differs: only on source [%s], "
+			    "only on target [%s]; applications may behave "
+			    "differently after cutover (myshift's own "
+			    "sessions pin their sql_mode)",
+			    ms_buf_str(&only_s), ms_buf_str(&only_t));
 	}
 	free(s);
 	free(t);
@@ -104,13 +105,12 @@ static int check_lctn(struct ms_check_ctx *ctx)
 				  MS_CHECK_PASS, NULL, "%s on both", s);
 	else if (!rc)
 		rc = ms_check_add(
-			ctx->rep, "both", "lower_case_table_names",
-			MS_CHECK_WARN,
-			"make them equal (on Aurora MySQL 8 it is fixed when "
-			"the cluster is created), or rename mixed-case tables",
-			"source has %s, target has %s: table names may change "
-			"case or collide on the target",
-			s ? s : "NULL", t ? t : "NULL");
+		    ctx->rep, "both", "lower_case_table_names", MS_CHECK_WARN,
+		    "make them equal (on Aurora MySQL 8 it is fixed when "
+		    "the cluster is created), or rename mixed-case tables",
+		    "source has %s, target has %s: table names may change "
+		    "case or collide on the target",
+		    s ? s : "NULL", t ? t : "NULL");
 	free(s);
 	free(t);
 	return rc;
@@ -126,27 +126,26 @@ static int check_time_zones(struct ms_check_ctx *ctx)
 	if (!rc)
 		rc = ms_check_value(ctx, ctx->tgt, sql, &t);
 	if (rc == MS_ESQL)
-		rc = ms_check_add(ctx->rep, "both", "time_zone_tables",
-				  MS_CHECK_WARN,
-				  "grant SELECT on mysql.time_zone_name",
-				  "cannot count the time-zone tables: %s",
-				  ctx->err->msg);
+		rc = ms_check_add(
+		    ctx->rep, "both", "time_zone_tables", MS_CHECK_WARN,
+		    "grant SELECT on mysql.time_zone_name",
+		    "cannot count the time-zone tables: %s", ctx->err->msg);
 	else if (rc)
 		;
 	else if (strcmp(t ? t : "0", "0") == 0 && strcmp(s ? s : "0", "0") != 0)
 		rc = ms_check_add(
-			ctx->rep, "both", "time_zone_tables", MS_CHECK_WARN,
-			"load them on the target (mariadb-tzinfo-to-sql or "
-			"mysql_tzinfo_to_sql; Aurora has them loaded)",
-			"the source has %s named time zones, the target none: "
-			"SET time_zone='Region/City' and CONVERT_TZ() will "
-			"fail there",
-			s);
+		    ctx->rep, "both", "time_zone_tables", MS_CHECK_WARN,
+		    "load them on the target (mariadb-tzinfo-to-sql or "
+		    "mysql_tzinfo_to_sql; Aurora has them loaded)",
+		    "the source has %s named time zones, the target none: "
+		    "SET time_zone='Region/City' and CONVERT_TZ() will "
+		    "fail there",
+		    s);
 	else
-		rc = ms_check_add(ctx->rep, "both", "time_zone_tables",
-				  MS_CHECK_PASS, NULL,
-				  "named time zones: %s on source, %s on target",
-				  s ? s : "0", t ? t : "0");
+		rc = ms_check_add(
+		    ctx->rep, "both", "time_zone_tables", MS_CHECK_PASS, NULL,
+		    "named time zones: %s on source, %s on target", s ? s : "0",
+		    t ? t : "0");
 	free(s);
 	free(t);
 	return rc;
@@ -176,12 +175,11 @@ int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 		rc = ms_schema_read(src, filter_cb, (void *)opts->rules,
 				    &ctx.schema, err);
 		if (rc == MS_ESQL)
-			rc = ms_check_add(rep, "source", "tables",
-					  MS_CHECK_FAIL,
-					  "grant SELECT on the schemas to "
-					  "migrate",
-					  "cannot read the source schema: %s",
-					  err->msg);
+			rc = ms_check_add(
+			    rep, "source", "tables", MS_CHECK_FAIL,
+			    "grant SELECT on the schemas to "
+			    "migrate",
+			    "cannot read the source schema: %s", err->msg);
 		else if (!rc)
 			rc = ms_check_tables(&ctx);
 	}

@@ -20,24 +20,24 @@ enum ms_check_status {
 };
 
 struct ms_check_item {
-	const char *side;  /* "source", "target" or "both" (static) */
-	char *name;        /* owned; e.g. "binlog_format" */
+	const char *side; /* "source", "target" or "both" (static) */
+	char *name;	  /* owned; e.g. "binlog_format" */
 	enum ms_check_status status;
-	char *message;     /* owned; why */
-	char *fix;         /* owned; how to fix; NULL for PASS */
+	char *message; /* owned; why */
+	char *fix;     /* owned; how to fix; NULL for PASS */
 };
 
 struct ms_check_report {
 	struct ms_check_item *items; /* owned, in the order checked */
 	size_t n;
-	char *source_version;        /* owned */
-	char *target_version;        /* owned */
+	char *source_version; /* owned */
+	char *target_version; /* owned */
 };
 
 struct ms_check_opts {
 	const struct ms_rules *rules; /* borrowed; which tables are migrated */
 	const char *control_schema;   /* borrowed; e.g. "_myshift" */
-	bool no_failback;             /* target binlog problems only WARN */
+	bool no_failback;	      /* target binlog problems only WARN */
 };
 
 /* Runs every check over <src> and <tgt> (borrowed, connected). Items go to
@@ -51,8 +51,8 @@ int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 /* Appends an item: <fix> may be NULL; the message is printf-formatted.
  * Returns 0 or MS_ENOMEM. */
 int ms_check_add(struct ms_check_report *rep, const char *side,
-		 const char *name, enum ms_check_status status,
-		 const char *fix, const char *fmt, ...) MS_PRINTF(6, 7) MS_WUR;
+		 const char *name, enum ms_check_status status, const char *fix,
+		 const char *fmt, ...) MS_PRINTF(6, 7) MS_WUR;
 
 size_t ms_check_count(const struct ms_check_report *rep,
 		      enum ms_check_status status);

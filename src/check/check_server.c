@@ -61,8 +61,9 @@ static int check_version(struct ms_check_ctx *ctx, struct ms_db *db,
 	enum ms_check_status st;
 
 	if (maria)
-		st = v >= 100300 ? MS_CHECK_PASS
-				 : (v >= 100000 ? MS_CHECK_WARN : MS_CHECK_FAIL);
+		st = v >= 100300
+			 ? MS_CHECK_PASS
+			 : (v >= 100000 ? MS_CHECK_WARN : MS_CHECK_FAIL);
 	else
 		st = v >= 50700 ? MS_CHECK_PASS
 				: (v >= 50600 ? MS_CHECK_WARN : MS_CHECK_FAIL);
@@ -70,7 +71,7 @@ static int check_version(struct ms_check_ctx *ctx, struct ms_db *db,
 			    "upgrade to MySQL 5.7+ or MariaDB 10.3+",
 			    "%s %lu.%lu (%s)%s", maria ? "MariaDB" : "MySQL",
 			    major, minor, ms_db_server_version(db),
-			    st == MS_CHECK_PASS  ? " is supported"
+			    st == MS_CHECK_PASS	  ? " is supported"
 			    : st == MS_CHECK_WARN ? " is end-of-life and "
 						    "only partly supported"
 						  : " is too old");
@@ -87,39 +88,38 @@ static int check_binlog(struct ms_check_ctx *ctx, const char *side,
 
 	if (!on)
 		return ms_check_add(
-			ctx->rep, side, "log_bin", bad,
-			"start the server with log_bin (and server_id); on "
-			"Aurora set binlog_format in the cluster parameter "
-			"group",
-			"the binary log is off: %s", why);
+		    ctx->rep, side, "log_bin", bad,
+		    "start the server with log_bin (and server_id); on "
+		    "Aurora set binlog_format in the cluster parameter "
+		    "group",
+		    "the binary log is off: %s", why);
 	rc = ms_check_add(ctx->rep, side, "log_bin", MS_CHECK_PASS, NULL,
 			  "the binary log is on");
 	if (!rc)
 		rc = ms_check_add(
-			ctx->rep, side, "binlog_format",
-			v->format && strcmp(v->format, "ROW") == 0
-				? MS_CHECK_PASS
-				: bad,
-			"SET GLOBAL binlog_format='ROW' and set binlog_format="
-			"ROW in the server config (parameter group on RDS/"
-			"Aurora); sessions opened before keep the old format",
-			"binlog_format is %s%s", v->format ? v->format : "NULL",
-			v->format && strcmp(v->format, "ROW") == 0
-				? ""
-				: ": row-based replication needs ROW");
+		    ctx->rep, side, "binlog_format",
+		    v->format && strcmp(v->format, "ROW") == 0 ? MS_CHECK_PASS
+							       : bad,
+		    "SET GLOBAL binlog_format='ROW' and set binlog_format="
+		    "ROW in the server config (parameter group on RDS/"
+		    "Aurora); sessions opened before keep the old format",
+		    "binlog_format is %s%s", v->format ? v->format : "NULL",
+		    v->format && strcmp(v->format, "ROW") == 0
+			? ""
+			: ": row-based replication needs ROW");
 	if (!rc)
 		rc = ms_check_add(
-			ctx->rep, side, "binlog_row_image",
-			v->row_image && strcmp(v->row_image, "FULL") == 0
-				? MS_CHECK_PASS
-				: bad,
-			"SET GLOBAL binlog_row_image='FULL' and set it in the "
-			"server config",
-			"binlog_row_image is %s%s",
-			v->row_image ? v->row_image : "NULL",
-			v->row_image && strcmp(v->row_image, "FULL") == 0
-				? ""
-				: ": idempotent apply needs full row images");
+		    ctx->rep, side, "binlog_row_image",
+		    v->row_image && strcmp(v->row_image, "FULL") == 0
+			? MS_CHECK_PASS
+			: bad,
+		    "SET GLOBAL binlog_row_image='FULL' and set it in the "
+		    "server config",
+		    "binlog_row_image is %s%s",
+		    v->row_image ? v->row_image : "NULL",
+		    v->row_image && strcmp(v->row_image, "FULL") == 0
+			? ""
+			: ": idempotent apply needs full row images");
 	return rc;
 }
 
@@ -160,18 +160,18 @@ static int check_gtid(struct ms_check_ctx *ctx)
 				    &mode);
 		if (!rc)
 			rc = ms_check_add(
-				ctx->rep, "source", "gtid",
-				mode && strcmp(mode, "ON") == 0 ? MS_CHECK_PASS
-								: MS_CHECK_WARN,
-				"enable gtid_mode=ON and "
-				"enforce_gtid_consistency=ON (stepwise, see "
-				"docs/check.md)",
-				"gtid_mode is %s%s", mode ? mode : "NULL",
-				mode && strcmp(mode, "ON") == 0
-					? ""
-					: ": sync will follow file:position, "
-					  "which does not survive a failover "
-					  "of the source");
+			    ctx->rep, "source", "gtid",
+			    mode && strcmp(mode, "ON") == 0 ? MS_CHECK_PASS
+							    : MS_CHECK_WARN,
+			    "enable gtid_mode=ON and "
+			    "enforce_gtid_consistency=ON (stepwise, see "
+			    "docs/check.md)",
+			    "gtid_mode is %s%s", mode ? mode : "NULL",
+			    mode && strcmp(mode, "ON") == 0
+				? ""
+				: ": sync will follow file:position, "
+				  "which does not survive a failover "
+				  "of the source");
 	}
 	if (rc == MS_ESQL)
 		rc = ms_check_add(ctx->rep, "source", "gtid", MS_CHECK_WARN,
@@ -192,16 +192,15 @@ static int check_retention(struct ms_check_ctx *ctx)
 			    "SELECT @@GLOBAL.binlog_expire_logs_seconds", &val);
 	if (rc == MS_ESQL) {
 		rc = ms_check_value(
-			ctx, ctx->src,
-			"SELECT CAST(@@GLOBAL.expire_logs_days * 86400 AS "
-			"UNSIGNED)",
-			&val);
+		    ctx, ctx->src,
+		    "SELECT CAST(@@GLOBAL.expire_logs_days * 86400 AS "
+		    "UNSIGNED)",
+		    &val);
 	}
 	if (rc == MS_ESQL)
-		return ms_check_add(ctx->rep, "source", "binlog_retention",
-				    MS_CHECK_WARN, NULL,
-				    "cannot read the binlog retention: %s",
-				    ctx->err->msg);
+		return ms_check_add(
+		    ctx->rep, "source", "binlog_retention", MS_CHECK_WARN, NULL,
+		    "cannot read the binlog retention: %s", ctx->err->msg);
 	if (rc)
 		return rc;
 	secs = val ? strtoull(val, NULL, 10) : 0;
@@ -213,12 +212,12 @@ static int check_retention(struct ms_check_ctx *ctx)
 				    "disk during a long copy)");
 	if (secs < 24 * 3600)
 		return ms_check_add(
-			ctx->rep, "source", "binlog_retention", MS_CHECK_WARN,
-			"keep binlogs for at least the copy time plus a "
-			"margin, e.g. binlog_expire_logs_seconds=604800",
-			"binlogs are purged after %llu s (%.1f h): a copy "
-			"that takes longer cannot be followed by sync",
-			secs, (double)secs / 3600.0);
+		    ctx->rep, "source", "binlog_retention", MS_CHECK_WARN,
+		    "keep binlogs for at least the copy time plus a "
+		    "margin, e.g. binlog_expire_logs_seconds=604800",
+		    "binlogs are purged after %llu s (%.1f h): a copy "
+		    "that takes longer cannot be followed by sync",
+		    secs, (double)secs / 3600.0);
 	return ms_check_add(ctx->rep, "source", "binlog_retention",
 			    MS_CHECK_PASS, NULL,
 			    "binlogs are kept %llu s (%.1f days)", secs,
@@ -246,8 +245,8 @@ static int read_grants(struct ms_check_ctx *ctx, struct ms_db *db,
 
 /* Lists in <missing> the privileges of <privs> (NULL-terminated) not
  * granted globally. */
-static int collect_missing(const struct ms_grants *g,
-			   const char *const *privs, struct ms_buf *missing)
+static int collect_missing(const struct ms_grants *g, const char *const *privs,
+			   struct ms_buf *missing)
 {
 	int rc = 0;
 
@@ -293,13 +292,12 @@ static int report_privileges(struct ms_check_ctx *ctx, const char *side,
 	if (rc)
 		;
 	else if (miss_req.len)
-		rc = ms_check_add(ctx->rep, side, "privileges", MS_CHECK_FAIL,
-				  ms_buf_str(&fix),
-				  "%s lacks %s, needed %s%s%s%s", user,
-				  ms_buf_str(&miss_req), purpose,
-				  miss_rec.len ? " (also recommended: " : "",
-				  ms_buf_str(&miss_rec),
-				  miss_rec.len ? ")" : "");
+		rc = ms_check_add(
+		    ctx->rep, side, "privileges", MS_CHECK_FAIL,
+		    ms_buf_str(&fix), "%s lacks %s, needed %s%s%s%s", user,
+		    ms_buf_str(&miss_req), purpose,
+		    miss_rec.len ? " (also recommended: " : "",
+		    ms_buf_str(&miss_rec), miss_rec.len ? ")" : "");
 	else if (miss_rec.len)
 		rc = ms_check_add(ctx->rep, side, "privileges", MS_CHECK_WARN,
 				  ms_buf_str(&fix),
@@ -324,26 +322,41 @@ static int report_privileges(struct ms_check_ctx *ctx, const char *side,
 
 static int check_privileges(struct ms_check_ctx *ctx, const char *side)
 {
-	static const char *const src_req[] = {
-		"SELECT", "REPLICATION SLAVE", "REPLICATION CLIENT", NULL};
-	static const char *const src_req_mysql[] = {
-		"SELECT", "RELOAD", "REPLICATION SLAVE", "REPLICATION CLIENT",
-		NULL};
-	static const char *const src_rec[] = {"RELOAD", "SHOW VIEW",
-					      "TRIGGER", "EVENT", "PROCESS",
+	static const char *const src_req[] = {"SELECT", "REPLICATION SLAVE",
+					      "REPLICATION CLIENT", NULL};
+	static const char *const src_req_mysql[] = {"SELECT", "RELOAD",
+						    "REPLICATION SLAVE",
+						    "REPLICATION CLIENT", NULL};
+	static const char *const src_rec[] = {"RELOAD", "SHOW VIEW", "TRIGGER",
+					      "EVENT",	"PROCESS",   NULL};
+	static const char *const tgt_req[] = {"SELECT",
+					      "INSERT",
+					      "UPDATE",
+					      "DELETE",
+					      "CREATE",
+					      "DROP",
+					      "ALTER",
+					      "INDEX",
+					      "REFERENCES",
+					      "CREATE VIEW",
+					      "SHOW VIEW",
+					      "CREATE ROUTINE",
+					      "ALTER ROUTINE",
+					      "TRIGGER",
+					      "EVENT",
+					      "EXECUTE",
+					      "REPLICATION SLAVE",
+					      "REPLICATION CLIENT",
 					      NULL};
-	static const char *const tgt_req[] = {
-		"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP",
-		"ALTER", "INDEX", "REFERENCES", "CREATE VIEW", "SHOW VIEW",
-		"CREATE ROUTINE", "ALTER ROUTINE", "TRIGGER", "EVENT",
-		"EXECUTE", "REPLICATION SLAVE", "REPLICATION CLIENT", NULL};
 	static const char *const tgt_req_nofb[] = {
-		"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP",
-		"ALTER", "INDEX", "REFERENCES", "CREATE VIEW", "SHOW VIEW",
-		"CREATE ROUTINE", "ALTER ROUTINE", "TRIGGER", "EVENT",
-		"EXECUTE", NULL};
-	static const char *const tgt_rec_nofb[] = {
-		"REPLICATION SLAVE", "REPLICATION CLIENT", NULL};
+	    "SELECT",	     "INSERT",	  "UPDATE",
+	    "DELETE",	     "CREATE",	  "DROP",
+	    "ALTER",	     "INDEX",	  "REFERENCES",
+	    "CREATE VIEW",   "SHOW VIEW", "CREATE ROUTINE",
+	    "ALTER ROUTINE", "TRIGGER",	  "EVENT",
+	    "EXECUTE",	     NULL};
+	static const char *const tgt_rec_nofb[] = {"REPLICATION SLAVE",
+						   "REPLICATION CLIENT", NULL};
 	static const char *const none[] = {NULL};
 	bool source = strcmp(side, "source") == 0;
 	struct ms_db *db = source ? ctx->src : ctx->tgt;
@@ -358,15 +371,15 @@ static int check_privileges(struct ms_check_ctx *ctx, const char *side)
 				  ctx->err->msg);
 	else if (!rc && source)
 		rc = report_privileges(
-			ctx, side, &g, user,
-			ms_db_is_mariadb(db) ? src_req : src_req_mysql,
-			src_rec, "to copy and to read the binlog");
+		    ctx, side, &g, user,
+		    ms_db_is_mariadb(db) ? src_req : src_req_mysql, src_rec,
+		    "to copy and to read the binlog");
 	else if (!rc)
 		rc = report_privileges(
-			ctx, side, &g, user,
-			ctx->opts->no_failback ? tgt_req_nofb : tgt_req,
-			ctx->opts->no_failback ? tgt_rec_nofb : none,
-			"to load, apply and (for failback) read the binlog");
+		    ctx, side, &g, user,
+		    ctx->opts->no_failback ? tgt_req_nofb : tgt_req,
+		    ctx->opts->no_failback ? tgt_rec_nofb : none,
+		    "to load, apply and (for failback) read the binlog");
 	ms_grants_free(&g);
 	free(user);
 	return rc;
@@ -381,10 +394,9 @@ int ms_check_source_server(struct ms_check_ctx *ctx)
 	if (!rc)
 		rc = read_vars(ctx, ctx->src, &v);
 	if (rc == MS_ESQL)
-		return ms_check_add(ctx->rep, "source", "variables",
-				    MS_CHECK_FAIL, NULL,
-				    "cannot read the server variables: %s",
-				    ctx->err->msg);
+		return ms_check_add(
+		    ctx->rep, "source", "variables", MS_CHECK_FAIL, NULL,
+		    "cannot read the server variables: %s", ctx->err->msg);
 	if (rc)
 		return rc;
 	rc = check_binlog(ctx, "source", &v, MS_CHECK_FAIL,
@@ -449,20 +461,18 @@ static int check_control_schema(struct ms_check_ctx *ctx)
 			rc = ms_db_exec(ctx->tgt, ms_buf_str(&sql), ctx->err);
 	}
 	if (rc == MS_ESQL)
-		rc = ms_check_add(ctx->rep, "target", "control_schema",
-				  MS_CHECK_FAIL,
-				  "grant CREATE, DROP, INSERT, UPDATE, DELETE "
-				  "on the control schema, or pick another "
-				  "with --control-schema",
-				  "cannot create or write `%s`: %s", name,
-				  ctx->err->msg);
+		rc = ms_check_add(
+		    ctx->rep, "target", "control_schema", MS_CHECK_FAIL,
+		    "grant CREATE, DROP, INSERT, UPDATE, DELETE "
+		    "on the control schema, or pick another "
+		    "with --control-schema",
+		    "cannot create or write `%s`: %s", name, ctx->err->msg);
 	else if (!rc)
 		rc = ms_check_add(ctx->rep, "target", "control_schema",
-				  MS_CHECK_PASS, NULL, "`%s` %s and writable",
-				  name,
+				  MS_CHECK_PASS, NULL, "`%s` %s", name,
 				  exists && strcmp(exists, "0") == 0
-					  ? "can be created"
-					  : "exists");
+				      ? "can be created and written"
+				      : "exists and is writable");
 	free(exists);
 	ms_buf_free(&q);
 	ms_buf_free(&sql);
@@ -473,11 +483,10 @@ static int check_read_only(struct ms_check_ctx *ctx, const struct ms_vars *v)
 {
 	if (v->read_only && strcmp(v->read_only, "0") != 0)
 		return ms_check_add(
-			ctx->rep, "target", "read_only", MS_CHECK_FAIL,
-			"connect to the writer (on Aurora, the cluster "
-			"endpoint, not the reader endpoint)",
-			"the target is read-only (read_only=%s)",
-			v->read_only);
+		    ctx->rep, "target", "read_only", MS_CHECK_FAIL,
+		    "connect to the writer (on Aurora, the cluster "
+		    "endpoint, not the reader endpoint)",
+		    "the target is read-only (read_only=%s)", v->read_only);
 	return ms_check_add(ctx->rep, "target", "read_only", MS_CHECK_PASS,
 			    NULL, "the target accepts writes");
 }

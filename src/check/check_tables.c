@@ -14,8 +14,8 @@ static int list_add(struct ms_buf *list, size_t *count, const char *schema,
 	(*count)++;
 	if (*count > MS_CHECK_LIST_MAX)
 		return 0;
-	return ms_buf_addf(list, "%s%s.%s%s%s%s", list->len ? ", " : "",
-			   schema, table, note ? " (" : "", note ? note : "",
+	return ms_buf_addf(list, "%s%s.%s%s%s%s", list->len ? ", " : "", schema,
+			   table, note ? " (" : "", note ? note : "",
 			   note ? ")" : "");
 }
 
@@ -43,13 +43,13 @@ static int check_keys(struct ms_check_ctx *ctx)
 		rc = list_finish(&list, n);
 	if (!rc && n)
 		rc = ms_check_add(
-			ctx->rep, "source", "keys", MS_CHECK_WARN,
-			"add a PRIMARY KEY (or a UNIQUE key on NOT NULL "
-			"columns) before migrating",
-			"%zu table(s) without a primary or unique NOT NULL "
-			"key: %s; they are copied in one pass and sync must "
-			"match rows by all columns",
-			n, ms_buf_str(&list));
+		    ctx->rep, "source", "keys", MS_CHECK_WARN,
+		    "add a PRIMARY KEY (or a UNIQUE key on NOT NULL "
+		    "columns) before migrating",
+		    "%zu table(s) without a primary or unique NOT NULL "
+		    "key: %s; they are copied in one pass and sync must "
+		    "match rows by all columns",
+		    n, ms_buf_str(&list));
 	else if (!rc)
 		rc = ms_check_add(ctx->rep, "source", "keys", MS_CHECK_PASS,
 				  NULL,
@@ -79,13 +79,13 @@ static int check_engines(struct ms_check_ctx *ctx)
 		rc = list_finish(&list, n);
 	if (!rc && n)
 		rc = ms_check_add(
-			ctx->rep, "source", "engines", MS_CHECK_WARN,
-			"convert them to InnoDB (Aurora supports InnoDB "
-			"only; copy can convert them)",
-			"%zu non-InnoDB table(s): %s; they are not "
-			"transactional, so a consistent copy cannot be "
-			"guaranteed while they take writes",
-			n, ms_buf_str(&list));
+		    ctx->rep, "source", "engines", MS_CHECK_WARN,
+		    "convert them to InnoDB (Aurora supports InnoDB "
+		    "only; copy can convert them)",
+		    "%zu non-InnoDB table(s): %s; they are not "
+		    "transactional, so a consistent copy cannot be "
+		    "guaranteed while they take writes",
+		    n, ms_buf_str(&list));
 	else if (!rc)
 		rc = ms_check_add(ctx->rep, "source", "engines", MS_CHECK_PASS,
 				  NULL, "all selected tables are InnoDB");
@@ -144,37 +144,36 @@ static int check_collations(struct ms_check_ctx *ctx)
 
 	rc = target_collations(ctx, &have);
 	if (rc == MS_ESQL)
-		return ms_check_add(ctx->rep, "both", "collations",
-				    MS_CHECK_WARN, NULL,
-				    "cannot list the target's collations: %s",
-				    ctx->err->msg);
+		return ms_check_add(
+		    ctx->rep, "both", "collations", MS_CHECK_WARN, NULL,
+		    "cannot list the target's collations: %s", ctx->err->msg);
 	if (rc)
 		return rc;
 	ms_buf_init(&missing, 64 * 1024);
 	for (i = 0; i < s->ndatabases && !rc; i++)
-		rc = note_collation(have, s->databases[i].collation,
-				    s->databases[i].name, NULL, &missing,
-				    &uses);
+		rc =
+		    note_collation(have, s->databases[i].collation,
+				   s->databases[i].name, NULL, &missing, &uses);
 	for (i = 0; i < s->ntables && !rc; i++) {
 		const struct ms_table *t = &s->tables[i];
 
 		rc = note_collation(have, t->collation, t->schema, t->name,
 				    &missing, &uses);
 		for (k = 0; k < t->ncolumns && !rc; k++)
-			rc = note_collation(have, t->columns[k].collation,
-					    t->schema, t->name, &missing,
-					    &uses);
+			rc =
+			    note_collation(have, t->columns[k].collation,
+					   t->schema, t->name, &missing, &uses);
 	}
 	if (!rc && missing.len)
 		rc = ms_check_add(
-			ctx->rep, "both", "collations", MS_CHECK_FAIL,
-			"convert those columns to a collation both servers "
-			"have, or pick a target version that has it",
-			"the target lacks collation(s) the source uses: %s",
-			ms_buf_str(&missing));
+		    ctx->rep, "both", "collations", MS_CHECK_FAIL,
+		    "convert those columns to a collation both servers "
+		    "have, or pick a target version that has it",
+		    "the target lacks collation(s) the source uses: %s",
+		    ms_buf_str(&missing));
 	else if (!rc)
-		rc = ms_check_add(ctx->rep, "both", "collations",
-				  MS_CHECK_PASS, NULL,
+		rc = ms_check_add(ctx->rep, "both", "collations", MS_CHECK_PASS,
+				  NULL,
 				  "the target has every charset and collation "
 				  "the selected tables use");
 	ms_db_result_free(have);
@@ -187,11 +186,11 @@ int ms_check_tables(struct ms_check_ctx *ctx)
 	int rc;
 
 	if (ctx->schema->ntables == 0)
-		return ms_check_add(ctx->rep, "source", "tables",
-				    MS_CHECK_WARN,
-				    "check --include/--exclude/--table-mappings",
-				    "no table is selected: there is nothing to "
-				    "migrate");
+		return ms_check_add(
+		    ctx->rep, "source", "tables", MS_CHECK_WARN,
+		    "check --include/--exclude/--table-mappings",
+		    "no table is selected: there is nothing to "
+		    "migrate");
 	rc = ms_check_add(ctx->rep, "source", "tables", MS_CHECK_PASS, NULL,
 			  "%zu table(s) in %zu database(s) selected",
 			  ctx->schema->ntables, ctx->schema->ndatabases);

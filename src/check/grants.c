@@ -6,9 +6,9 @@
 
 /* Privileges that different servers spell differently. */
 static const char *const synonyms[][2] = {
-	{"REPLICATION CLIENT", "BINLOG MONITOR"},
-	{"REPLICATION SLAVE", "REPLICATION REPLICA"},
-	{"SLAVE MONITOR", "REPLICA MONITOR"},
+    {"REPLICATION CLIENT", "BINLOG MONITOR"},
+    {"REPLICATION SLAVE", "REPLICATION REPLICA"},
+    {"SLAVE MONITOR", "REPLICA MONITOR"},
 };
 
 /* Copies [<s>, <s>+<n>) upper-cased with runs of spaces collapsed and ends
@@ -90,8 +90,7 @@ static int add_entry(struct ms_grants *g, const char *schema, char *priv)
 /* Parses the object of "ON <object> TO": "*.*" gives *global true;
  * "`db`.*" gives the unescaped schema in <schema>. Returns false for table,
  * column and routine grants. */
-static bool parse_object(const char *p, bool *global, char *schema,
-			 size_t cap)
+static bool parse_object(const char *p, bool *global, char *schema, size_t cap)
 {
 	size_t k = 0;
 

@@ -16,14 +16,15 @@
 #define MS_GRANTS_MAX_ENTRIES 4096
 
 struct ms_grant {
-	char *schema;     /* NULL for global (*.*); unescaped schema name */
-	char *privilege;  /* upper case, single spaces; "ALL" for ALL PRIVILEGES */
+	char *schema; /* NULL for global (*.*); unescaped schema name */
+	char *
+	    privilege; /* upper case, single spaces; "ALL" for ALL PRIVILEGES */
 };
 
 struct ms_grants {
 	struct ms_grant *v; /* owned */
 	size_t n;
-	char **roles;       /* owned; roles granted to the user */
+	char **roles; /* owned; roles granted to the user */
 	size_t nroles;
 };
 

@@ -17,8 +17,8 @@ const char *ms_check_status_name(enum ms_check_status status)
 }
 
 int ms_check_add(struct ms_check_report *rep, const char *side,
-		 const char *name, enum ms_check_status status,
-		 const char *fix, const char *fmt, ...)
+		 const char *name, enum ms_check_status status, const char *fix,
+		 const char *fmt, ...)
 {
 	struct ms_check_item *v, *it;
 	struct ms_buf msg;
@@ -73,14 +73,13 @@ void ms_check_print_text(const struct ms_check_report *rep,
 	static const char *const sides[] = {"source", "target", "both"};
 	size_t s, i, fails = ms_check_count(rep, MS_CHECK_FAIL);
 
-	ms_print_safe(f, "myshift check\n  source  %s  %s\n  target  %s  %s\n",
-		      source_uri,
-		      rep->source_version ? rep->source_version : "?",
-		      target_uri,
-		      rep->target_version ? rep->target_version : "?");
+	ms_print_safe(
+	    f, "myshift check\n  source  %s  %s\n  target  %s  %s\n",
+	    source_uri, rep->source_version ? rep->source_version : "?",
+	    target_uri, rep->target_version ? rep->target_version : "?");
 	for (s = 0; s < 3; s++) {
-		ms_print_safe(f, "\n%s\n", s == 2 ? "source and target"
-						  : sides[s]);
+		ms_print_safe(f, "\n%s\n",
+			      s == 2 ? "source and target" : sides[s]);
 		for (i = 0; i < rep->n; i++) {
 			const struct ms_check_item *it = &rep->items[i];
 
@@ -92,12 +91,12 @@ void ms_check_print_text(const struct ms_check_report *rep,
 				      it->fix ? it->fix : "");
 		}
 	}
-	ms_print_safe(f, "\nresult: %s: %zu failed, %zu warnings, %zu passed%s\n",
-		      fails ? "FAIL" : "OK", fails,
-		      ms_check_count(rep, MS_CHECK_WARN),
-		      ms_check_count(rep, MS_CHECK_PASS),
-		      fails ? "; fix the FAIL items before a migration starts"
-			    : "; a migration can start");
+	ms_print_safe(
+	    f, "\nresult: %s: %zu failed, %zu warnings, %zu passed%s\n",
+	    fails ? "FAIL" : "OK", fails, ms_check_count(rep, MS_CHECK_WARN),
+	    ms_check_count(rep, MS_CHECK_PASS),
+	    fails ? "; fix the FAIL items before a migration starts"
+		  : "; a migration can start");
 }
 
 static json_t *endpoint_json(const char *uri, const char *version)
@@ -126,21 +125,20 @@ static json_t *items_json(const struct ms_check_report *rep)
 }
 
 int ms_check_print_json(const struct ms_check_report *rep,
-			const char *source_uri, const char *target_uri,
-			FILE *f)
+			const char *source_uri, const char *target_uri, FILE *f)
 {
 	json_t *root;
 	char *text;
 
-	root = json_pack(
-		"{s:b, s:o, s:o, s:{s:I, s:I, s:I}, s:o}", "ok",
-		ms_check_count(rep, MS_CHECK_FAIL) == 0, "source",
-		endpoint_json(source_uri, rep->source_version), "target",
-		endpoint_json(target_uri, rep->target_version), "summary",
-		"pass", (json_int_t)ms_check_count(rep, MS_CHECK_PASS), "warn",
-		(json_int_t)ms_check_count(rep, MS_CHECK_WARN), "fail",
-		(json_int_t)ms_check_count(rep, MS_CHECK_FAIL), "checks",
-		items_json(rep));
+	root =
+	    json_pack("{s:b, s:o, s:o, s:{s:I, s:I, s:I}, s:o}", "ok",
+		      ms_check_count(rep, MS_CHECK_FAIL) == 0, "source",
+		      endpoint_json(source_uri, rep->source_version), "target",
+		      endpoint_json(target_uri, rep->target_version), "summary",
+		      "pass", (json_int_t)ms_check_count(rep, MS_CHECK_PASS),
+		      "warn", (json_int_t)ms_check_count(rep, MS_CHECK_WARN),
+		      "fail", (json_int_t)ms_check_count(rep, MS_CHECK_FAIL),
+		      "checks", items_json(rep));
 	if (!root)
 		return MS_ENOMEM;
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -12,55 +12,61 @@
 #include "rules/rules.h"
 
 /* Exit codes (DESIGN.md). */
-#define MS_EXIT_OK 0
+#define MS_EXIT_OK	0
 #define MS_EXIT_PROBLEM 1 /* the job ran and found a problem */
-#define MS_EXIT_USAGE 2   /* usage or configuration error */
+#define MS_EXIT_USAGE	2 /* usage or configuration error */
 #define MS_EXIT_RUNTIME 3 /* runtime failure, unreachable server */
 
 struct ms_cmd {
 	const char *name;
 	const char *summary;
-	const char *usage;             /* first help line after "myshift" */
-	const char *description;       /* paragraph printed by --help */
-	const struct ms_optdef *opts;  /* NULL when not available yet */
+	const char *usage;	      /* first help line after "myshift" */
+	const char *description;      /* paragraph printed by --help */
+	const struct ms_optdef *opts; /* NULL when not available yet */
 	int (*run)(const struct ms_opts *opts); /* returns an exit code */
 };
 
 /* Option rows every command carries (spliced into each table by the
  * MS_CLI_COMMON_OPTS macro). */
-#define MS_CLI_COMMON_OPTS                                                    \
-	{"config", MS_OPT_VALUE, "FILE",                                      \
-	 "read settings from FILE (same keys as the flags)"},                 \
-	    {"json", MS_OPT_FLAG, NULL, "machine-readable output"},           \
-	    {"log-level", MS_OPT_VALUE, "LEVEL",                              \
-	     "error|warn|info|debug|trace (default warn)"},                   \
-	    {"help", MS_OPT_FLAG, NULL, "show this help"}
+#define MS_CLI_COMMON_OPTS                                                     \
+	{"config", MS_OPT_VALUE, "FILE",                                       \
+	 "read settings from FILE (same keys as the flags)"},                  \
+	    {"json", MS_OPT_FLAG, NULL, "machine-readable output"},            \
+	    {"log-level", MS_OPT_VALUE, "LEVEL",                               \
+	     "error|warn|info|debug|trace (default warn)"},                    \
+	{                                                                      \
+		"help", MS_OPT_FLAG, NULL, "show this help"                    \
+	}
 
 /* Option rows for a source and a target endpoint. */
-#define MS_CLI_ENDPOINT_OPTS                                                  \
-	{"source", MS_OPT_VALUE, "URI",                                       \
-	 "source server (default $MYSHIFT_SOURCE)"},                          \
-	    {"source-password-file", MS_OPT_VALUE, "FILE",                    \
-	     "read the source password from FILE"},                           \
-	    {"target", MS_OPT_VALUE, "URI",                                   \
-	     "target server (default $MYSHIFT_TARGET)"},                      \
-	    {"target-password-file", MS_OPT_VALUE, "FILE",                    \
-	     "read the target password from FILE"},                           \
-	    {"connect-timeout", MS_OPT_VALUE, "SECONDS",                      \
-	     "connect timeout (default 10)"},                                 \
-	    {"retries", MS_OPT_VALUE, "N",                                    \
-	     "connect retries on transient errors (default 2)"}
+#define MS_CLI_ENDPOINT_OPTS                                                   \
+	{"source", MS_OPT_VALUE, "URI",                                        \
+	 "source server (default $MYSHIFT_SOURCE)"},                           \
+	    {"source-password-file", MS_OPT_VALUE, "FILE",                     \
+	     "read the source password from FILE"},                            \
+	    {"target", MS_OPT_VALUE, "URI",                                    \
+	     "target server (default $MYSHIFT_TARGET)"},                       \
+	    {"target-password-file", MS_OPT_VALUE, "FILE",                     \
+	     "read the target password from FILE"},                            \
+	    {"connect-timeout", MS_OPT_VALUE, "SECONDS",                       \
+	     "connect timeout (default 10)"},                                  \
+	{                                                                      \
+		"retries", MS_OPT_VALUE, "N",                                  \
+		    "connect retries on transient errors (default 2)"          \
+	}
 
 /* Option rows for table selection. */
-#define MS_CLI_RULES_OPTS                                                     \
-	{"include", MS_OPT_LIST, "SCHEMA[.TABLE]",                            \
-	 "select tables; % _ [..] wildcards"},                                \
-	    {"exclude", MS_OPT_LIST, "SCHEMA[.TABLE]",                        \
-	     "leave tables out; wins over include"},                          \
-	    {"table-mappings", MS_OPT_VALUE, "FILE",                          \
-	     "AWS DMS table-mappings.json (selection and transformation)"},   \
-	    {"control-schema", MS_OPT_VALUE, "NAME",                          \
-	     "myshift's own state on the target (default _myshift)"}
+#define MS_CLI_RULES_OPTS                                                      \
+	{"include", MS_OPT_LIST, "SCHEMA[.TABLE]",                             \
+	 "select tables; % _ [..] wildcards"},                                 \
+	    {"exclude", MS_OPT_LIST, "SCHEMA[.TABLE]",                         \
+	     "leave tables out; wins over include"},                           \
+	    {"table-mappings", MS_OPT_VALUE, "FILE",                           \
+	     "AWS DMS table-mappings.json (selection and transformation)"},    \
+	{                                                                      \
+		"control-schema", MS_OPT_VALUE, "NAME",                        \
+		    "myshift's own state on the target (default _myshift)"     \
+	}
 
 /* Resolves the endpoint of <role> ("source" or "target"): the --<role> flag
  * or config key, else $MYSHIFT_<ROLE>; the password from the URI, else

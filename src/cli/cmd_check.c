@@ -10,13 +10,13 @@
 #include "db/db.h"
 
 const struct ms_optdef ms_check_optdefs[] = {
-	MS_CLI_ENDPOINT_OPTS,
-	MS_CLI_RULES_OPTS,
-	{"no-failback", MS_OPT_FLAG, NULL,
-	 "don't require what failback needs (target binlog, replication "
-	 "privileges): WARN instead of FAIL"},
-	MS_CLI_COMMON_OPTS,
-	{NULL, 0, NULL, NULL},
+    MS_CLI_ENDPOINT_OPTS,
+    MS_CLI_RULES_OPTS,
+    {"no-failback", MS_OPT_FLAG, NULL,
+     "don't require what failback needs (target binlog, replication "
+     "privileges): WARN instead of FAIL"},
+    MS_CLI_COMMON_OPTS,
+    {NULL, 0, NULL, NULL},
 };
 
 /* Reports a failure to reach a server: JSON on stdout with --json, a line
@@ -24,9 +24,9 @@ const struct ms_optdef ms_check_optdefs[] = {
 static int connect_failed(const struct ms_opts *opts, const struct ms_err *err)
 {
 	if (ms_opts_flag(opts, "json")) {
-		json_t *o = json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error",
-				      "code", ms_err_name(err->code), "message",
-				      err->msg);
+		json_t *o =
+		    json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
+			      ms_err_name(err->code), "message", err->msg);
 		char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 
 		if (text)
@@ -122,8 +122,8 @@ int ms_cmd_check(const struct ms_opts *opts)
 		exitc = MS_EXIT_RUNTIME;
 		goto out;
 	}
-	exitc = ms_check_count(&rep, MS_CHECK_FAIL) ? MS_EXIT_PROBLEM
-						     : MS_EXIT_OK;
+	exitc =
+	    ms_check_count(&rep, MS_CHECK_FAIL) ? MS_EXIT_PROBLEM : MS_EXIT_OK;
 out:
 	ms_check_report_free(&rep);
 	ms_db_close(sdb);

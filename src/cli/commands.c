@@ -5,35 +5,35 @@
 #include <stddef.h>
 
 const struct ms_cmd ms_commands[] = {
-	{"check", "preflight: can a migration start between these servers?",
-	 "check --source URI --target URI [options]",
-	 "Checks both servers before a migration: versions, binlog settings "
-	 "(log_bin,\nbinlog_format=ROW, binlog_row_image=FULL, server_id, GTIDs, "
-	 "retention), the\nprivileges of the given users, tables without a "
-	 "usable key, non-InnoDB engines,\ncharsets and collations the target "
-	 "lacks, sql_mode, lower_case_table_names,\ntime-zone tables, the "
-	 "control schema and the target's binlog (failback).\nEach item is "
-	 "PASS, WARN or FAIL with a line saying why and how to fix it.\n"
-	 "Exit 0 when a migration can start, 1 when a check fails, 2 for "
-	 "usage errors,\n3 when a server cannot be reached.",
-	 ms_check_optdefs, ms_cmd_check},
-	{"assess", "inventory and risk report", "assess [options]",
-	 "Planned.", NULL, NULL},
-	{"copy", "schema and consistent parallel full copy", "copy [options]",
-	 "Planned.", NULL, NULL},
-	{"sync", "binlog CDC source to target (or reverse)", "sync [options]",
-	 "Planned.", NULL, NULL},
-	{"run", "copy, then sync, as one job", "run [options]", "Planned.",
-	 NULL, NULL},
-	{"verify", "chunked checksum comparison while sync runs",
-	 "verify [options]", "Planned.", NULL, NULL},
-	{"proxy", "MySQL wire-protocol proxy", "proxy [options]", "Planned.",
-	 NULL, NULL},
-	{"cutover", "switch traffic to the target", "cutover [options]",
-	 "Planned.", NULL, NULL},
-	{"failback", "switch traffic back to the source", "failback [options]",
-	 "Planned.", NULL, NULL},
-	{"status", "where a job stands", "status [options]", "Planned.", NULL,
-	 NULL},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+    {"check", "preflight: can a migration start between these servers?",
+     "check --source URI --target URI [options]",
+     "Checks both servers before a migration: versions, binlog settings "
+     "(log_bin,\nbinlog_format=ROW, binlog_row_image=FULL, server_id, GTIDs, "
+     "retention), the\nprivileges of the given users, tables without a "
+     "usable key, non-InnoDB engines,\ncharsets and collations the target "
+     "lacks, sql_mode, lower_case_table_names,\ntime-zone tables, the "
+     "control schema and the target's binlog (failback).\nEach item is "
+     "PASS, WARN or FAIL with a line saying why and how to fix it.\n"
+     "Exit 0 when a migration can start, 1 when a check fails, 2 for "
+     "usage errors,\n3 when a server cannot be reached.",
+     ms_check_optdefs, ms_cmd_check},
+    {"assess", "inventory and risk report", "assess [options]", "Planned.",
+     NULL, NULL},
+    {"copy", "schema and consistent parallel full copy", "copy [options]",
+     "Planned.", NULL, NULL},
+    {"sync", "binlog CDC source to target (or reverse)", "sync [options]",
+     "Planned.", NULL, NULL},
+    {"run", "copy, then sync, as one job", "run [options]", "Planned.", NULL,
+     NULL},
+    {"verify", "chunked checksum comparison while sync runs",
+     "verify [options]", "Planned.", NULL, NULL},
+    {"proxy", "MySQL wire-protocol proxy", "proxy [options]", "Planned.", NULL,
+     NULL},
+    {"cutover", "switch traffic to the target", "cutover [options]", "Planned.",
+     NULL, NULL},
+    {"failback", "switch traffic back to the source", "failback [options]",
+     "Planned.", NULL, NULL},
+    {"status", "where a job stands", "status [options]", "Planned.", NULL,
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -34,8 +34,8 @@ int ms_cli_endpoint(const struct ms_opts *opts, const char *role,
 	if (rc) {
 		/* Bad URIs are usage errors, reported where they came from. */
 		ms_err_prefix(err, "%s", origin);
-		err->code = origin[0] == '-' || origin == env ? MS_EUSAGE
-							      : MS_ECONFIG;
+		err->code =
+		    origin[0] == '-' || origin == env ? MS_EUSAGE : MS_ECONFIG;
 		return err->code;
 	}
 	rc = ms_endpoint_resolve_password(ep, envpw, pwfile, err);
@@ -64,8 +64,8 @@ static int add_patterns(const struct ms_opts *opts, struct ms_rules *r,
 	v = ms_opts_list(opts, name, &n);
 	for (i = 0; i < n; i++) {
 		rc = strcmp(name, "include") == 0
-			     ? ms_rules_add_include(r, v[i].value, err)
-			     : ms_rules_add_exclude(r, v[i].value, err);
+			 ? ms_rules_add_include(r, v[i].value, err)
+			 : ms_rules_add_exclude(r, v[i].value, err);
 		if (rc) {
 			ms_err_prefix(err, "%s", v[i].origin);
 			return rc;

@@ -12,13 +12,14 @@ static void print_usage(FILE *f)
 {
 	const struct ms_cmd *c;
 
-	fprintf(f, "myshift %s: move a live MySQL server to Aurora MySQL (or "
-		   "any MySQL-compatible server)\nwith zero downtime, and "
-		   "fail back.\n\n"
-		   "usage: myshift <command> [options]\n"
-		   "       myshift <command> --help\n"
-		   "       myshift help [command] | --version\n\n"
-		   "commands:\n",
+	fprintf(f,
+		"myshift %s: move a live MySQL server to Aurora MySQL (or "
+		"any MySQL-compatible server)\nwith zero downtime, and "
+		"fail back.\n\n"
+		"usage: myshift <command> [options]\n"
+		"       myshift <command> --help\n"
+		"       myshift help [command] | --version\n\n"
+		"commands:\n",
 		MS_VERSION);
 	for (c = ms_commands; c->name; c++) {
 		if (c->opts)

@@ -158,8 +158,9 @@ int ms_opts_merge_config(struct ms_opts *opts, const struct ms_config *cfg,
 
 		i = def_index(opts, e->key, strlen(e->key));
 		if (i < 0)
-			return MS_ERR(err, MS_ECONFIG, "%s:%u: unknown key '%s'",
-				      cfg->path, e->line, e->key);
+			return MS_ERR(err, MS_ECONFIG,
+				      "%s:%u: unknown key '%s'", cfg->path,
+				      e->line, e->key);
 		if (opts->from_flag[i])
 			continue;
 		if (opts->defs[i].kind == MS_OPT_FLAG) {
@@ -167,7 +168,8 @@ int ms_opts_merge_config(struct ms_opts *opts, const struct ms_config *cfg,
 				return MS_ERR(err, MS_ECONFIG,
 					      "%s:%u: %s: expected true or "
 					      "false, got '%s'",
-					      cfg->path, e->line, e->key, value);
+					      cfg->path, e->line, e->key,
+					      value);
 			value = b ? "1" : "0";
 		}
 		snprintf(origin, sizeof(origin), "%s:%u", cfg->path, e->line);

@@ -20,7 +20,7 @@ enum ms_opt_kind {
 };
 
 struct ms_optdef {
-	const char *name;    /* long name without "--" */
+	const char *name; /* long name without "--" */
 	enum ms_opt_kind kind;
 	const char *metavar; /* "URI", "FILE", ... (NULL for flags) */
 	const char *help;    /* one line */
@@ -35,9 +35,9 @@ struct ms_optval {
 struct ms_opts {
 	const struct ms_optdef *defs; /* borrowed, terminated by name NULL */
 	size_t ndefs;
-	struct ms_optval **vals;      /* per def: owned array */
+	struct ms_optval **vals; /* per def: owned array */
 	size_t *nvals;
-	bool *from_flag;              /* per def: set on the command line */
+	bool *from_flag; /* per def: set on the command line */
 };
 
 /* Parses argv[<first>..<argc>) against <defs> (borrowed, must outlive

@@ -17,12 +17,11 @@ static void add_all(struct ms_grants *g, const char *const *lines)
 static void mariadb_lines(void **state)
 {
 	static const char *const lines[] = {
-		"GRANT SELECT, RELOAD, PROCESS, SHOW DATABASES, LOCK TABLES, "
-		"REPLICATION SLAVE, BINLOG MONITOR, SHOW VIEW, EVENT, TRIGGER "
-		"ON *.* TO `myshift`@`%` IDENTIFIED BY PASSWORD "
-		"'*6458F9677BA1D30E3A1C55BF58CFD8CCED599BAA'",
-		"GRANT ALL PRIVILEGES ON `shop\\_db`.* TO `myshift`@`%`",
-		NULL};
+	    "GRANT SELECT, RELOAD, PROCESS, SHOW DATABASES, LOCK TABLES, "
+	    "REPLICATION SLAVE, BINLOG MONITOR, SHOW VIEW, EVENT, TRIGGER "
+	    "ON *.* TO `myshift`@`%` IDENTIFIED BY PASSWORD "
+	    "'*6458F9677BA1D30E3A1C55BF58CFD8CCED599BAA'",
+	    "GRANT ALL PRIVILEGES ON `shop\\_db`.* TO `myshift`@`%`", NULL};
 	struct ms_grants g = {0};
 
 	(void)state;
@@ -42,17 +41,17 @@ static void mariadb_lines(void **state)
 static void mysql8_lines(void **state)
 {
 	static const char *const lines[] = {
-		"GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT "
-		"ON *.* TO `repl`@`10.%`",
-		"GRANT BACKUP_ADMIN,REPLICATION_SLAVE_ADMIN ON *.* TO "
-		"`repl`@`10.%`",
-		"GRANT SELECT (`id`, `name`), INSERT ON `app`.`t` TO "
-		"`repl`@`10.%`",
-		"GRANT EXECUTE ON PROCEDURE `app`.`p` TO `repl`@`10.%`",
-		"GRANT `reporting`@`%`,`dba`@`%` TO `repl`@`10.%`",
-		"GRANT PROXY ON ''@'' TO 'root'@'localhost' WITH GRANT OPTION",
-		"REVOKE nonsense",
-		NULL};
+	    "GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT "
+	    "ON *.* TO `repl`@`10.%`",
+	    "GRANT BACKUP_ADMIN,REPLICATION_SLAVE_ADMIN ON *.* TO "
+	    "`repl`@`10.%`",
+	    "GRANT SELECT (`id`, `name`), INSERT ON `app`.`t` TO "
+	    "`repl`@`10.%`",
+	    "GRANT EXECUTE ON PROCEDURE `app`.`p` TO `repl`@`10.%`",
+	    "GRANT `reporting`@`%`,`dba`@`%` TO `repl`@`10.%`",
+	    "GRANT PROXY ON ''@'' TO 'root'@'localhost' WITH GRANT OPTION",
+	    "REVOKE nonsense",
+	    NULL};
 	struct ms_grants g = {0};
 
 	(void)state;
@@ -73,10 +72,10 @@ static void all_privileges_global(void **state)
 	struct ms_grants g = {0};
 
 	(void)state;
-	assert_int_equal(ms_grants_add_line(
-				 &g, "GRANT ALL PRIVILEGES ON *.* TO "
-				     "`root`@`localhost` WITH GRANT OPTION"),
-			 0);
+	assert_int_equal(
+	    ms_grants_add_line(&g, "GRANT ALL PRIVILEGES ON *.* TO "
+				   "`root`@`localhost` WITH GRANT OPTION"),
+	    0);
 	assert_true(ms_grants_has(&g, "REPLICATION SLAVE", NULL));
 	assert_true(ms_grants_has(&g, "SELECT", "any"));
 	ms_grants_free(&g);
@@ -88,10 +87,10 @@ static void odd_names_and_spacing(void **state)
 
 	(void)state;
 	/* A schema named with a backtick, " ON " and a comma inside. */
-	assert_int_equal(
-		ms_grants_add_line(&g, "GRANT  select ,  create   view ON "
-				       "`we``ird ON ,db`.* TO `u`@`%`"),
-		0);
+	assert_int_equal(ms_grants_add_line(&g,
+					    "GRANT  select ,  create   view ON "
+					    "`we``ird ON ,db`.* TO `u`@`%`"),
+			 0);
 	assert_true(ms_grants_has(&g, "SELECT", "we`ird ON ,db"));
 	assert_true(ms_grants_has(&g, "CREATE VIEW", "we`ird ON ,db"));
 	assert_false(ms_grants_has(&g, "SELECT", NULL));
@@ -106,10 +105,10 @@ static void odd_names_and_spacing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(mariadb_lines),
-		cmocka_unit_test(mysql8_lines),
-		cmocka_unit_test(all_privileges_global),
-		cmocka_unit_test(odd_names_and_spacing),
+	    cmocka_unit_test(mariadb_lines),
+	    cmocka_unit_test(mysql8_lines),
+	    cmocka_unit_test(all_privileges_global),
+	    cmocka_unit_test(odd_names_and_spacing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,16 +12,15 @@
 #include "cli/opts.h"
 
 static const struct ms_optdef defs[] = {
-	{"source", MS_OPT_VALUE, "URI", "source"},
-	{"threads", MS_OPT_VALUE, "N", "threads"},
-	{"include", MS_OPT_LIST, "P", "include"},
-	{"json", MS_OPT_FLAG, NULL, "json"},
-	{"config", MS_OPT_VALUE, "FILE", "config"},
-	{NULL, 0, NULL, NULL},
+    {"source", MS_OPT_VALUE, "URI", "source"},
+    {"threads", MS_OPT_VALUE, "N", "threads"},
+    {"include", MS_OPT_LIST, "P", "include"},
+    {"json", MS_OPT_FLAG, NULL, "json"},
+    {"config", MS_OPT_VALUE, "FILE", "config"},
+    {NULL, 0, NULL, NULL},
 };
 
-static int parse(struct ms_opts *o, struct ms_err *err, int argc,
-		 char **argv)
+static int parse(struct ms_opts *o, struct ms_err *err, int argc, char **argv)
 {
 	return ms_opts_parse(defs, argc, argv, 0, o, err);
 }
@@ -29,7 +28,7 @@ static int parse(struct ms_opts *o, struct ms_err *err, int argc,
 static void flags_and_values(void **state)
 {
 	char *argv[] = {"--source", "mysql://a@b", "--threads=4", "--include",
-			"x.%", "--include=y", "--json"};
+			"x.%",	    "--include=y", "--json"};
 	struct ms_opts o;
 	struct ms_err err;
 	const struct ms_optval *v;
@@ -106,9 +105,9 @@ static void config_merge(void **state)
 	assert_non_null(keys);
 	for (i = 0; keys[i]; i++)
 		assert_string_not_equal(keys[i], "config");
-	assert_int_equal(ms_config_parse("my.conf", text, strlen(text), keys,
-					 &cfg, &err),
-			 0);
+	assert_int_equal(
+	    ms_config_parse("my.conf", text, strlen(text), keys, &cfg, &err),
+	    0);
 	free(keys);
 	assert_int_equal(parse(&o, &err, 2, argv), 0);
 	assert_int_equal(ms_opts_merge_config(&o, &cfg, &err), 0);
@@ -136,9 +135,8 @@ static void config_bad_flag_value(void **state)
 	struct ms_err err;
 
 	(void)state;
-	assert_int_equal(ms_config_parse("c.conf", text, strlen(text), keys,
-					 &cfg, &err),
-			 0);
+	assert_int_equal(
+	    ms_config_parse("c.conf", text, strlen(text), keys, &cfg, &err), 0);
 	free(keys);
 	assert_int_equal(parse(&o, &err, 0, NULL), 0);
 	assert_int_equal(ms_opts_merge_config(&o, &cfg, &err), MS_ECONFIG);
@@ -152,10 +150,10 @@ static void config_bad_flag_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(flags_and_values),
-		cmocka_unit_test(usage_errors),
-		cmocka_unit_test(config_merge),
-		cmocka_unit_test(config_bad_flag_value),
+	    cmocka_unit_test(flags_and_values),
+	    cmocka_unit_test(usage_errors),
+	    cmocka_unit_test(config_merge),
+	    cmocka_unit_test(config_bad_flag_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
