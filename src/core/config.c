@@ -35,18 +35,16 @@ static int cfg_fail(struct cfg_parse *p, int code, int line, const char *fmt,
 static int cfg_fail(struct cfg_parse *p, int code, int line, const char *fmt,
 		    ...)
 {
-	char msg[MS_ERR_MSG_MAX];
 	va_list ap;
 
 	if (!p->err)
 		return code;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ms_err_vset(p->err, code, __FILE__, line, fmt, ap);
 	va_end(ap);
 	if (p->line)
-		return ms_err_set(p->err, code, __FILE__, line, "%s:%u: %s",
-				  p->path, p->line, msg);
-	return ms_err_set(p->err, code, __FILE__, line, "%s: %s", p->path, msg);
+		return ms_err_prefix(p->err, "%s:%u", p->path, p->line);
+	return ms_err_prefix(p->err, "%s", p->path);
 }
 
 #define FAIL(p, ...) cfg_fail((p), MS_ECONFIG, __LINE__, __VA_ARGS__)

@@ -11,11 +11,9 @@ void ms_err_clear(struct ms_err *err)
 	memset(err, 0, sizeof(*err));
 }
 
-int ms_err_set(struct ms_err *err, int code, const char *file, int line,
-	       const char *fmt, ...)
+int ms_err_vset(struct ms_err *err, int code, const char *file, int line,
+		const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!err)
 		return code;
 	err->code = code;
@@ -23,8 +21,17 @@ int ms_err_set(struct ms_err *err, int code, const char *file, int line,
 	err->line = line;
 	err->sql_errno = 0;
 	err->sqlstate[0] = '\0';
-	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return code;
+}
+
+int ms_err_set(struct ms_err *err, int code, const char *file, int line,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ms_err_vset(err, code, file, line, fmt, ap);
 	va_end(ap);
 	return code;
 }

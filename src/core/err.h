@@ -5,6 +5,7 @@
 #ifndef MS_CORE_ERR_H
 #define MS_CORE_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #if defined(__GNUC__)
@@ -62,6 +63,10 @@ void ms_err_clear(struct ms_err *err);
  * `return MS_ERR(err, MS_EINVAL, "...")`. */
 int ms_err_set(struct ms_err *err, int code, const char *file, int line,
 	       const char *fmt, ...) MS_PRINTF(5, 6);
+
+/* The same with a va_list. */
+int ms_err_vset(struct ms_err *err, int code, const char *file, int line,
+		const char *fmt, va_list ap) MS_PRINTF(5, 0);
 
 #define MS_ERR(err, code, ...)                                                 \
 	ms_err_set((err), (code), __FILE__, __LINE__, __VA_ARGS__)

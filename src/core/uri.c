@@ -71,15 +71,14 @@ static int uri_fail(struct uri_parse *p, int code, int line, const char *fmt,
 static int uri_fail(struct uri_parse *p, int code, int line, const char *fmt,
 		    ...)
 {
-	char msg[MS_ERR_MSG_MAX];
 	va_list ap;
 
 	if (!p->err)
 		return code;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ms_err_vset(p->err, code, __FILE__, line, fmt, ap);
 	va_end(ap);
-	return ms_err_set(p->err, code, __FILE__, line, "uri: %s", msg);
+	return ms_err_prefix(p->err, "uri");
 }
 
 #define FAIL(p, ...) uri_fail((p), MS_EPARSE, __LINE__, __VA_ARGS__)

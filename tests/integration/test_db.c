@@ -11,26 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "it.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/uri.h"
 #include "db/db.h"
-
-static const char *env_or_skip(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v && *v)
-		return v;
-	if (getenv("MYSHIFT_REQUIRE_SANDBOX") &&
-	    strcmp(getenv("MYSHIFT_REQUIRE_SANDBOX"), "1") == 0) {
-		fprintf(stderr,
-			"FAIL: %s unset and MYSHIFT_REQUIRE_SANDBOX=1\n", name);
-		exit(1);
-	}
-	printf("SKIP: sandbox not running (%s unset)\n", name);
-	exit(77);
-}
 
 /* Parses <uri_env>'s URI; <pw_env> (may be NULL) supplies the password. */
 static void endpoint(struct ms_endpoint *ep, const char *uri_env,
@@ -40,7 +25,8 @@ static void endpoint(struct ms_endpoint *ep, const char *uri_env,
 
 	memset(ep, 0, sizeof(*ep));
 	ms_err_clear(&err);
-	assert_int_equal(ms_endpoint_parse(env_or_skip(uri_env), ep, &err), 0);
+	assert_int_equal(ms_endpoint_parse(it_env_or_skip(uri_env), ep, &err),
+			 0);
 	if (pw_env)
 		assert_int_equal(
 		    ms_endpoint_resolve_password(ep, pw_env, NULL, &err), 0);
@@ -197,7 +183,7 @@ static int tls_connect(enum ms_ssl_mode mode, const char *ca, struct ms_db **db,
 
 static void tls_modes(void **state)
 {
-	const char *ca = env_or_skip("MYSHIFT_SANDBOX_CA");
+	const char *ca = it_env_or_skip("MYSHIFT_SANDBOX_CA");
 	const char *other = getenv("MYSHIFT_SANDBOX_OTHER_CA");
 	struct ms_db *db;
 	struct ms_err err;
@@ -392,6 +378,6 @@ int main(void)
 	    cmocka_unit_test(transient_errnos),
 	};
 
-	env_or_skip("MYSHIFT_SOURCE_ADMIN");
+	it_env_or_skip("MYSHIFT_SOURCE_ADMIN");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "it.h"
 #include "core/buf.h"
 #include "core/uri.h"
 #include "db/db.h"
@@ -22,22 +23,6 @@
 #define UCOL "na\xc3\xafve \xc3\xbc" /* "naïve ü" */
 
 static struct ms_db *db;
-
-static const char *env_or_skip(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v && *v)
-		return v;
-	if (getenv("MYSHIFT_REQUIRE_SANDBOX") &&
-	    strcmp(getenv("MYSHIFT_REQUIRE_SANDBOX"), "1") == 0) {
-		fprintf(stderr,
-			"FAIL: %s unset and MYSHIFT_REQUIRE_SANDBOX=1\n", name);
-		exit(1);
-	}
-	printf("SKIP: sandbox not running (%s unset)\n", name);
-	exit(77);
-}
 
 /* Runs <tmpl> with "@D" replaced by the quoted DB1 and "@U" by the quoted
  * unicode column name. */
@@ -125,7 +110,8 @@ static int setup(void **state)
 
 	(void)state;
 	memset(&ep, 0, sizeof(ep));
-	if (ms_endpoint_parse(env_or_skip("MYSHIFT_SOURCE_ADMIN"), &ep, &err) ||
+	if (ms_endpoint_parse(it_env_or_skip("MYSHIFT_SOURCE_ADMIN"), &ep,
+			      &err) ||
 	    ms_db_connect(&ep, &o, &db, &err)) {
 		fprintf(stderr, "setup: %s\n", err.msg);
 		ms_endpoint_free(&ep);
@@ -424,6 +410,6 @@ int main(void)
 	    cmocka_unit_test(schema_read_without_filter_skips_system),
 	};
 
-	env_or_skip("MYSHIFT_SOURCE_ADMIN");
+	it_env_or_skip("MYSHIFT_SOURCE_ADMIN");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
