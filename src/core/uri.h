@@ -14,8 +14,8 @@
  *  - raw control characters and spaces are refused anywhere (write %20);
  *  - unknown or repeated query keys are errors; ssl-cert and ssl-key go
  *    together; ssl-ca/cert/key with ssl-mode=DISABLED is an error;
- *  - VERIFY_CA and VERIFY_IDENTITY without ssl-ca are accepted: the
- *    client library then verifies against the system CA store.
+ *  - VERIFY_CA and VERIFY_IDENTITY without ssl-ca parse; ms_db_connect
+ *    then refuses VERIFY_CA without ssl-ca (MS_ECONFIG), see docs/core.md.
  * Passwords may also come from an environment variable or a file (see
  * ms_endpoint_resolve_password). A parsed password is registered with the
  * log redactor at once (both its decoded and, when different, its raw
