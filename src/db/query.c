@@ -13,36 +13,15 @@
 #define DB_FAIL(db, what, err)                                                 \
 	ms_db_fail((db), (what), __FILE__, __LINE__, (err))
 
-int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err)
-{
-	MYSQL_RES *res;
+/* Called once with the result's fields before the first row. */
+typedef int (*db_fields_fn)(void *ctx, MYSQL_RES *res, struct ms_err *err);
 
-	if (!db || !sql)
-		return MS_ERR(err, MS_EINVAL,
-			      "ms_db_exec: no connection or SQL");
-	if (mysql_real_query(db->my, sql, strlen(sql)))
-		return DB_FAIL(db, "query failed", err);
-	/* A statement that returns rows still has them on the wire; an error
-	 * (e.g. a statement timeout) may come after the first rows. */
-	res = mysql_use_result(db->my);
-	if (res) {
-		while (mysql_fetch_row(res))
-			;
-		if (mysql_errno(db->my)) {
-			int rc = DB_FAIL(db, "query failed", err);
-
-			mysql_free_result(res);
-			return rc;
-		}
-		mysql_free_result(res);
-	} else if (mysql_errno(db->my)) {
-		return DB_FAIL(db, "query failed", err);
-	}
-	return 0;
-}
-
-int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
-		     void *ctx, struct ms_err *err)
+/* Runs <sql> and streams its rows: <on_fields> (may be NULL) sees the
+ * fields, <fn> (may be NULL: rows are drained) each row. A statement
+ * without a result set is zero rows. An error that arrives after the first
+ * rows (e.g. a statement timeout) is caught. */
+static int db_stream(struct ms_db *db, const char *sql, db_fields_fn on_fields,
+		     ms_db_row_fn fn, void *ctx, struct ms_err *err)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
@@ -50,31 +29,25 @@ int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
 	size_t lz[64], *l = lz, i, ncols;
 	int rc = 0;
 
-	if (!db || !sql || !fn)
-		return MS_ERR(err, MS_EINVAL, "ms_db_query_each: bad argument");
 	if (mysql_real_query(db->my, sql, strlen(sql)))
 		return DB_FAIL(db, "query failed", err);
 	res = mysql_use_result(db->my);
-	if (!res) {
-		if (mysql_errno(db->my))
-			return DB_FAIL(db, "query failed", err);
-		return 0; /* not a SELECT: no rows */
-	}
+	if (!res)
+		return mysql_errno(db->my) ? DB_FAIL(db, "query failed", err)
+					   : 0;
 	ncols = mysql_num_fields(res);
-	if (ncols > sizeof(lz) / sizeof(lz[0])) {
-		l = calloc(ncols, sizeof(*l));
-		if (!l) {
-			mysql_free_result(res);
-			return MS_ERR(err, MS_ENOMEM, "out of memory");
-		}
-	}
-	while ((row = mysql_fetch_row(res))) {
+	if (ncols > sizeof(lz) / sizeof(lz[0]) &&
+	    !(l = calloc(ncols, sizeof(*l))))
+		rc = MS_ERR(err, MS_ENOMEM, "out of memory");
+	if (!rc && on_fields)
+		rc = on_fields(ctx, res, err);
+	while (!rc && (row = mysql_fetch_row(res))) {
+		if (!fn)
+			continue;
 		lens = mysql_fetch_lengths(res);
 		for (i = 0; i < ncols; i++)
 			l[i] = lens[i];
 		rc = fn(ctx, (const char *const *)row, l, ncols, err);
-		if (rc)
-			break;
 	}
 	if (rc == 0 && mysql_errno(db->my))
 		rc = DB_FAIL(db, "reading result failed", err);
@@ -83,6 +56,22 @@ int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
 	if (l != lz)
 		free(l);
 	return rc;
+}
+
+int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err)
+{
+	if (!db || !sql)
+		return MS_ERR(err, MS_EINVAL,
+			      "ms_db_exec: no connection or SQL");
+	return db_stream(db, sql, NULL, NULL, NULL, err);
+}
+
+int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,
+		     void *ctx, struct ms_err *err)
+{
+	if (!db || !sql || !fn)
+		return MS_ERR(err, MS_EINVAL, "ms_db_query_each: bad argument");
+	return db_stream(db, sql, NULL, fn, ctx, err);
 }
 
 struct db_collect {
@@ -143,17 +132,31 @@ static int db_collect_row(void *ctx, const char *const *vals,
 	return 0;
 }
 
+/* Keeps the column names of the result being collected. */
+static int db_collect_fields(void *ctx, MYSQL_RES *res, struct ms_err *err)
+{
+	struct ms_db_result *r = ((struct db_collect *)ctx)->r;
+	MYSQL_FIELD *f = mysql_fetch_fields(res);
+	size_t i;
+
+	r->ncols = mysql_num_fields(res);
+	r->names = calloc(r->ncols ? r->ncols : 1, sizeof(*r->names));
+	if (!r->names)
+		return MS_ERR(err, MS_ENOMEM, "out of memory");
+	for (i = 0; i < r->ncols; i++) {
+		r->names[i] = strdup(f[i].name ? f[i].name : "");
+		if (!r->names[i])
+			return MS_ERR(err, MS_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int ms_db_query(struct ms_db *db, const char *sql, struct ms_db_result **out,
 		struct ms_err *err)
 {
 	struct ms_db_result *r;
 	struct db_collect c;
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	MYSQL_FIELD *f;
-	unsigned long *lens;
-	size_t lz[64], *l = lz, i;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	if (!db || !sql)
@@ -164,50 +167,7 @@ int ms_db_query(struct ms_db *db, const char *sql, struct ms_db_result **out,
 	ms_buf_init(&r->data, MS_DB_RESULT_MAX_BYTES);
 	c.r = r;
 	c.role = db->role;
-	if (mysql_real_query(db->my, sql, strlen(sql))) {
-		ms_db_result_free(r);
-		return DB_FAIL(db, "query failed", err);
-	}
-	res = mysql_use_result(db->my);
-	if (!res) {
-		if (mysql_errno(db->my)) {
-			ms_db_result_free(r);
-			return DB_FAIL(db, "query failed", err);
-		}
-		*out = r; /* no result set: zero rows, zero columns */
-		return 0;
-	}
-	r->ncols = mysql_num_fields(res);
-	r->names = calloc(r->ncols ? r->ncols : 1, sizeof(*r->names));
-	if (r->ncols > sizeof(lz) / sizeof(lz[0]))
-		l = calloc(r->ncols, sizeof(*l));
-	if (!r->names || !l) {
-		rc = MS_ERR(err, MS_ENOMEM, "out of memory");
-		goto done;
-	}
-	f = mysql_fetch_fields(res);
-	for (i = 0; i < r->ncols; i++) {
-		r->names[i] = strdup(f[i].name ? f[i].name : "");
-		if (!r->names[i]) {
-			rc = MS_ERR(err, MS_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	while ((row = mysql_fetch_row(res))) {
-		lens = mysql_fetch_lengths(res);
-		for (i = 0; i < r->ncols; i++)
-			l[i] = lens[i];
-		rc = db_collect_row(&c, (const char *const *)row, l, r->ncols,
-				    err);
-		if (rc)
-			goto done;
-	}
-	if (mysql_errno(db->my))
-		rc = DB_FAIL(db, "reading result failed", err);
-done:
-	mysql_free_result(res);
-	if (l && l != lz)
-		free(l);
+	rc = db_stream(db, sql, db_collect_fields, db_collect_row, &c, err);
 	if (rc) {
 		ms_db_result_free(r);
 		return rc;
