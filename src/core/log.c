@@ -134,6 +134,25 @@ int ms_redact(const char *in, struct ms_buf *out)
 	return rc;
 }
 
+void ms_redact_inplace(char *s, size_t size)
+{
+	struct ms_buf b;
+	size_t n;
+
+	if (!size)
+		return;
+	ms_buf_init(&b, 4 * size + 64);
+	if (ms_redact(s, &b)) {
+		/* Better no message than one that may hold a secret. */
+		snprintf(s, size, "%s", "(message withheld: redaction failed)");
+	} else {
+		n = b.len < size - 1 ? b.len : size - 1;
+		memcpy(s, ms_buf_str(&b), n);
+		s[n] = '\0';
+	}
+	ms_buf_free(&b);
+}
+
 /* Appends <s> with newlines, tabs, quotes and backslashes escaped, so a log
  * event stays on one line and JSON stays valid. */
 static int add_escaped(struct ms_buf *b, const char *s, bool json)

@@ -47,6 +47,11 @@ void ms_log_secrets_clear(void);
  * Returns 0 or a buffer error. */
 int ms_redact(const char *in, struct ms_buf *out) MS_WUR;
 
+/* Redacts the C string in <s> (a buffer of <size> bytes) in place, cutting
+ * it short if the "***" make it longer than the buffer. Used for messages
+ * that are kept (error records) rather than printed. */
+void ms_redact_inplace(char *s, size_t size);
+
 /* Logs one event. <component> names the subsystem ("db", "check", ...);
  * <fmt> renders the event's key=value pairs, e.g. "event=connect host=%s".
  * Newlines in the rendered text are escaped so one event is one line. */

@@ -14,9 +14,8 @@
 
 struct ms_db {
 	MYSQL *my;
-	char *role;	/* owned */
-	char *host;	/* owned, for messages */
-	char *password; /* owned copy, only to scrub messages; wiped on close */
+	char *role; /* owned */
+	char *host; /* owned, for messages */
 	unsigned int port;
 	bool tls;
 	bool mariadb;
@@ -35,7 +34,7 @@ struct ms_db_result {
 
 /* Fills <err> from the connector's last error on <db> as an MS_ESQL-class
  * failure of <what> ("query failed"), naming role, host:port, the server
- * message, errno and SQLSTATE, with the password scrubbed. Returns the
+ * message, errno and SQLSTATE, passed through the redactor. Returns the
  * mapped MS_E* code. <file>:<line> is where the caller detected it. */
 int ms_db_fail(struct ms_db *db, const char *what, const char *file, int line,
 	       struct ms_err *err);

@@ -154,6 +154,18 @@ static void redact_overlapping_secrets(void **state)
 	ms_buf_free(&b);
 }
 
+static void redact_inplace_truncates(void **state)
+{
+	char msg[12] = "a-b-a-b-a";
+
+	(void)state;
+	assert_int_equal(ms_log_secret_add("a"), 0);
+	ms_redact_inplace(msg, sizeof(msg));
+	/* "***-b-***-b-***" cut to fit 12 bytes, secret gone either way. */
+	assert_string_equal(msg, "***-b-***-b");
+	ms_log_secrets_clear();
+}
+
 static void log_level_parse(void **state)
 {
 	enum ms_log_level l;
@@ -173,6 +185,7 @@ int main(void)
 	    cmocka_unit_test(log_never_prints_secrets),
 	    cmocka_unit_test(log_json_lines),
 	    cmocka_unit_test(redact_overlapping_secrets),
+	    cmocka_unit_test(redact_inplace_truncates),
 	    cmocka_unit_test(log_level_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
