@@ -15,8 +15,18 @@ bool ms_check_fatal(int rc)
 int ms_check_value(struct ms_check_ctx *ctx, struct ms_db *db, const char *sql,
 		   char **out)
 {
-	*out = NULL;
 	return ms_db_query_value(db, sql, out, ctx->err);
+}
+
+/* Reads the one value of <sql> from each server (see ms_check_value). */
+static int both_values(struct ms_check_ctx *ctx, const char *sql, char **s,
+		       char **t)
+{
+	int rc = ms_check_value(ctx, ctx->src, sql, s);
+
+	if (!rc)
+		rc = ms_check_value(ctx, ctx->tgt, sql, t);
+	return rc;
 }
 
 /* Appends to <out> the comma-separated words of <a> that are not in <b>. */
@@ -55,9 +65,7 @@ static int check_sql_mode(struct ms_check_ctx *ctx)
 
 	ms_buf_init(&only_s, 4096);
 	ms_buf_init(&only_t, 4096);
-	rc = ms_check_value(ctx, ctx->src, sql, &s);
-	if (!rc)
-		rc = ms_check_value(ctx, ctx->tgt, sql, &t);
+	rc = both_values(ctx, sql, &s, &t);
 	if (rc == MS_ESQL)
 		rc = ms_check_add(ctx->rep, "both", "sql_mode", MS_CHECK_WARN,
 				  NULL, "cannot read sql_mode: %s",
@@ -93,9 +101,7 @@ static int check_lctn(struct ms_check_ctx *ctx)
 	char *s = NULL, *t = NULL;
 	int rc;
 
-	rc = ms_check_value(ctx, ctx->src, sql, &s);
-	if (!rc)
-		rc = ms_check_value(ctx, ctx->tgt, sql, &t);
+	rc = both_values(ctx, sql, &s, &t);
 	if (rc == MS_ESQL)
 		rc = ms_check_add(ctx->rep, "both", "lower_case_table_names",
 				  MS_CHECK_WARN, NULL, "cannot read it: %s",
@@ -122,9 +128,7 @@ static int check_time_zones(struct ms_check_ctx *ctx)
 	char *s = NULL, *t = NULL;
 	int rc;
 
-	rc = ms_check_value(ctx, ctx->src, sql, &s);
-	if (!rc)
-		rc = ms_check_value(ctx, ctx->tgt, sql, &t);
+	rc = both_values(ctx, sql, &s, &t);
 	if (rc == MS_ESQL)
 		rc = ms_check_add(
 		    ctx->rep, "both", "time_zone_tables", MS_CHECK_WARN,
@@ -163,7 +167,7 @@ int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 		 const struct ms_check_opts *opts, struct ms_check_report *rep,
 		 struct ms_err *err)
 {
-	struct ms_check_ctx ctx = {src, tgt, opts, rep, err, NULL};
+	struct ms_check_ctx ctx = {src, tgt, opts, rep, err, NULL, NULL};
 	int rc;
 
 	rep->source_version = strdup(ms_db_server_version(src));
@@ -193,6 +197,7 @@ int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 		rc = check_time_zones(&ctx);
 	if (ctx.schema)
 		ms_schema_free(ctx.schema);
+	free(ctx.source_server_id);
 	if (rc == MS_ENOMEM && err->code != MS_ENOMEM)
 		MS_ERR(err, MS_ENOMEM, "out of memory");
 	return rc;

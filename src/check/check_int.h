@@ -16,6 +16,7 @@ struct ms_check_ctx {
 	struct ms_check_report *rep;
 	struct ms_err *err;
 	struct ms_schema *schema; /* source tables selected by the rules */
+	char *source_server_id;	  /* owned; read with the source's variables */
 };
 
 /* Runs a one-value query. Returns 0 with *<out> (caller frees, may be NULL

@@ -23,9 +23,13 @@ static void vars_free(struct ms_vars *v)
 	free(v->read_only);
 }
 
-static int read_vars(struct ms_check_ctx *ctx, struct ms_db *db,
+/* Reads the global variables of <side>'s server into <v> (zeroed first,
+ * freed by the caller with vars_free). A refused query becomes a FAIL item
+ * and MS_ESQL, which tells the caller to skip the items that need them. */
+static int read_vars(struct ms_check_ctx *ctx, const char *side,
 		     struct ms_vars *v)
 {
+	struct ms_db *db = strcmp(side, "source") == 0 ? ctx->src : ctx->tgt;
 	struct ms_db_result *r = NULL;
 	char **dst[] = {&v->log_bin, &v->format, &v->row_image, &v->server_id,
 			&v->read_only};
@@ -38,6 +42,13 @@ static int read_vars(struct ms_check_ctx *ctx, struct ms_db *db,
 			 "@@GLOBAL.binlog_row_image, @@GLOBAL.server_id, "
 			 "@@GLOBAL.read_only",
 			 &r, ctx->err);
+	if (rc == MS_ESQL) {
+		int r2 = ms_check_add(
+		    ctx->rep, side, "variables", MS_CHECK_FAIL, NULL,
+		    "cannot read the server variables: %s", ctx->err->msg);
+
+		return r2 ? r2 : MS_ESQL;
+	}
 	if (rc)
 		return rc;
 	for (i = 0; i < 5 && ms_db_result_nrows(r) == 1; i++) {
@@ -45,6 +56,7 @@ static int read_vars(struct ms_check_ctx *ctx, struct ms_db *db,
 
 		if (s && !(*dst[i] = strdup(s))) {
 			ms_db_result_free(r);
+			vars_free(v);
 			return MS_ENOMEM;
 		}
 	}
@@ -392,17 +404,16 @@ int ms_check_source_server(struct ms_check_ctx *ctx)
 
 	rc = check_version(ctx, ctx->src, "source");
 	if (!rc)
-		rc = read_vars(ctx, ctx->src, &v);
-	if (rc == MS_ESQL)
-		return ms_check_add(
-		    ctx->rep, "source", "variables", MS_CHECK_FAIL, NULL,
-		    "cannot read the server variables: %s", ctx->err->msg);
+		rc = read_vars(ctx, "source", &v);
 	if (rc)
-		return rc;
+		return rc == MS_ESQL ? 0 : rc;
 	rc = check_binlog(ctx, "source", &v, MS_CHECK_FAIL,
 			  "sync reads changes from it");
 	if (!rc)
 		rc = check_server_id(ctx, "source", &v, NULL);
+	/* Kept for the target's server_id comparison. */
+	ctx->source_server_id = v.server_id;
+	v.server_id = NULL;
 	vars_free(&v);
 	if (!rc)
 		rc = check_gtid(ctx);
@@ -494,25 +505,13 @@ static int check_read_only(struct ms_check_ctx *ctx, const struct ms_vars *v)
 int ms_check_target_server(struct ms_check_ctx *ctx)
 {
 	struct ms_vars v;
-	char *src_id = NULL;
 	int rc;
 
 	rc = check_version(ctx, ctx->tgt, "target");
 	if (!rc)
-		rc = ms_check_value(ctx, ctx->src, "SELECT @@GLOBAL.server_id",
-				    &src_id);
-	if (!rc)
-		rc = read_vars(ctx, ctx->tgt, &v);
-	if (rc) {
-		free(src_id);
-		if (rc == MS_ESQL)
-			rc = ms_check_add(ctx->rep, "target", "variables",
-					  MS_CHECK_FAIL, NULL,
-					  "cannot read the server variables: "
-					  "%s",
-					  ctx->err->msg);
-		return rc;
-	}
+		rc = read_vars(ctx, "target", &v);
+	if (rc)
+		return rc == MS_ESQL ? 0 : rc;
 	rc = check_read_only(ctx, &v);
 	if (!rc)
 		rc = check_binlog(ctx, "target", &v,
@@ -521,9 +520,8 @@ int ms_check_target_server(struct ms_check_ctx *ctx)
 				  "failback replicates from the target's "
 				  "binlog (use --no-failback to accept)");
 	if (!rc)
-		rc = check_server_id(ctx, "target", &v, src_id);
+		rc = check_server_id(ctx, "target", &v, ctx->source_server_id);
 	vars_free(&v);
-	free(src_id);
 	if (!rc)
 		rc = check_privileges(ctx, "target");
 	if (!rc)
