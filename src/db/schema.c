@@ -85,19 +85,17 @@ bool ms_sr_schema_selected(struct ms_sr *r, const char *schema)
 {
 	struct ms_database key = {.name = (char *)schema};
 
-	return bsearch(&key, r->s->databases, r->s->ndatabases, sizeof(key),
+	/* bsearch, like qsort, must not see a NULL array even when empty. */
+	return r->s->ndatabases &&
+	       bsearch(&key, r->s->databases, r->s->ndatabases, sizeof(key),
 		       cmp_database) != NULL;
 }
 
 struct ms_table *ms_sr_table(struct ms_sr *r, const char *schema,
 			     const char *name)
 {
-	struct ms_table key = {.schema = (char *)schema, .name = (char *)name};
-
-	if (!schema || !name)
-		return NULL;
-	return bsearch(&key, r->s->tables, r->s->ntables, sizeof(key),
-		       cmp_table);
+	/* The reader owns the schema it is filling, so it may write to it. */
+	return (struct ms_table *)ms_schema_table(r->s, schema, name);
 }
 
 const struct ms_table *ms_schema_table(const struct ms_schema *s,
@@ -105,7 +103,7 @@ const struct ms_table *ms_schema_table(const struct ms_schema *s,
 {
 	struct ms_table key = {.schema = (char *)schema, .name = (char *)name};
 
-	if (!s || !schema || !name)
+	if (!s || !schema || !name || !s->ntables)
 		return NULL;
 	return bsearch(&key, s->tables, s->ntables, sizeof(key), cmp_table);
 }

@@ -12,11 +12,14 @@ sql source "DROP DATABASE IF EXISTS it_check;
 	CREATE TABLE it_check.uniq_nullable (a INT, UNIQUE KEY (a));
 	CREATE TABLE it_check.uniq_notnull (a INT NOT NULL, UNIQUE KEY (a));
 	CREATE TABLE it_check.old_engine (id INT PRIMARY KEY) ENGINE=MyISAM;
+	DROP DATABASE IF EXISTS it_check_view;
+	CREATE DATABASE it_check_view;
+	CREATE VIEW it_check_view.v AS SELECT 1 AS x;
 	DROP USER IF EXISTS 'it_weak'@'%';
 	CREATE USER 'it_weak'@'%' IDENTIFIED BY 'weak-Pw-1';
 	GRANT SELECT ON *.* TO 'it_weak'@'%';"
 cleanup() {
-	sql source "DROP DATABASE IF EXISTS it_check; DROP USER IF EXISTS 'it_weak'@'%';" || true
+	sql source "DROP DATABASE IF EXISTS it_check; DROP DATABASE IF EXISTS it_check_view; DROP USER IF EXISTS 'it_weak'@'%';" || true
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -44,6 +47,11 @@ assert_contains "engines line" "$(printf '%s\n' "$out" | grep 'engines ')" "it_c
 run_myshift check --exclude it_check
 assert_eq "check --exclude exit code" 0 "$rc"
 assert_not_contains "check --exclude output" "$out" "it_check.nokey"
+
+# A selected schema holding only a view: nothing to migrate, no crash.
+run_myshift check --include it_check_view
+assert_eq "view-only schema exit code" 0 "$rc"
+assert_match "view-only schema tables line" "$out" "WARN  tables +no table is selected"
 
 run_myshift check --json
 assert_eq "check --json exit code" 0 "$rc"
