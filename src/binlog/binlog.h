@@ -536,6 +536,10 @@ struct ms_bl_options {
 	 * that start mid-file, e.g. COM_BINLOG_DUMP always sends the FDE,
 	 * so NULL is fine). */
 	const char *assume_version;
+	/* Checksum of events that come before the first FDE: a replication
+	 * stream's artificial ROTATE carries one when the connection set
+	 * @master_binlog_checksum. MS_BL_CHECKSUM_UNDEF (default): none. */
+	uint8_t checksum_before_fde;
 };
 
 void ms_bl_options_default(struct ms_bl_options *o);
@@ -550,6 +554,13 @@ const struct ms_bl_fde *ms_bl_decoder_fde(const struct ms_bl_decoder *d);
 /* The table map registered for <table_id>, or NULL. */
 const struct ms_bl_table_map *ms_bl_decoder_table(const struct ms_bl_decoder *d,
 						  uint64_t table_id);
+
+/* Forgets every table map. Rows events always follow their statement's
+ * TABLE_MAP events, so this is safe between statements; call it when no
+ * decoded rows event is still in use (table maps are otherwise kept until
+ * their table id is mapped again, which bounds memory by the number of
+ * distinct table ids seen). */
+void ms_bl_decoder_release_tables(struct ms_bl_decoder *d);
 
 /* Decodes one complete event (<len> bytes from the first header byte to the
  * end of its checksum) found at stream offset <offset>. Fills <ev>. Returns

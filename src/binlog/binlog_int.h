@@ -231,6 +231,24 @@ int bl_rows_decode(struct ms_bl_decoder *d, struct ms_arena *a,
 int bl_maria_inflate(const uint8_t *p, size_t len, struct ms_arena *a,
 		     const uint8_t **out, size_t *outlen, struct ms_err *err);
 
+/* ---- events (event.c, decoder.c) -------------------------------------- */
+
+/* Parses a FORMAT_DESCRIPTION body (<len> bytes after the common header,
+ * including the trailing algorithm byte and checksum when the server
+ * version writes them). */
+int bl_fde_decode(const uint8_t *body, size_t len, struct ms_bl_fde *f,
+		  struct ms_err *err);
+
+/* Decodes ev->body by ev->h.type into ev->kind and ev->u, except the FDE,
+ * which the decoder applies itself. */
+int bl_event_body(struct ms_bl_decoder *d, struct ms_arena *a,
+		  struct ms_bl_event *ev, struct ms_err *err);
+
+/* Renders a USER_VAR value (REAL, INT, DECIMAL as text; STRING raw) into
+ * u->text. (value.c owns the number formats; this lives in render.c.) */
+int bl_user_var_text(struct ms_bl_user_var *u, struct ms_arena *a,
+		     struct ms_err *err);
+
 /* Forgets every table map (e.g. after a STMT_END or on a new FDE). */
 void bl_tables_clear(struct ms_bl_decoder *d);
 

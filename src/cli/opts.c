@@ -30,7 +30,8 @@ static int set_value(struct ms_opts *opts, size_t i, const char *value,
 		free(org);
 		return MS_ENOMEM;
 	}
-	if (opts->defs[i].kind != MS_OPT_LIST) {
+	if (opts->defs[i].kind != MS_OPT_LIST &&
+	    opts->defs[i].kind != MS_OPT_ARGS) {
 		while (opts->nvals[i]) {
 			opts->nvals[i]--;
 			free(opts->vals[i][opts->nvals[i]].value);
@@ -79,7 +80,7 @@ static int parse_one(struct ms_opts *opts, int argc, char **argv, int *ai,
 	char origin[128];
 	const char *value;
 
-	if (i < 0)
+	if (i < 0 || opts->defs[i].kind == MS_OPT_ARGS)
 		return MS_ERR(err, MS_EUSAGE, "unknown option '--%.*s'",
 			      (int)len, arg);
 	snprintf(origin, sizeof(origin), "--%s", opts->defs[i].name);
@@ -109,15 +110,34 @@ static int parse_one(struct ms_opts *opts, int argc, char **argv, int *ai,
 int ms_opts_parse(const struct ms_optdef *defs, int argc, char **argv,
 		  int first, struct ms_opts *opts, struct ms_err *err)
 {
-	int ai;
+	int ai, args = -1;
+	bool options = true;
+	char origin[32];
 	int rc;
 
 	if (opts_init(defs, opts))
 		return MS_ERR(err, MS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < opts->ndefs; i++) {
+		if (defs[i].kind == MS_OPT_ARGS)
+			args = (int)i;
+	}
 	for (ai = first; ai < argc; ai++) {
-		if (strncmp(argv[ai], "--", 2) != 0 || argv[ai][2] == '\0')
-			return MS_ERR(err, MS_EUSAGE,
-				      "unexpected argument '%s'", argv[ai]);
+		if (options && strcmp(argv[ai], "--") == 0 && args >= 0) {
+			options = false;
+			continue;
+		}
+		if (!options || strncmp(argv[ai], "--", 2) != 0 ||
+		    argv[ai][2] == '\0') {
+			if (args < 0)
+				return MS_ERR(err, MS_EUSAGE,
+					      "unexpected argument '%s'",
+					      argv[ai]);
+			snprintf(origin, sizeof(origin), "argument %d",
+				 ai - first + 1);
+			if (set_value(opts, (size_t)args, argv[ai], origin))
+				return MS_ERR(err, MS_ENOMEM, "out of memory");
+			continue;
+		}
 		rc = parse_one(opts, argc, argv, &ai, err);
 		if (rc)
 			return rc;
@@ -191,8 +211,10 @@ const char **ms_opts_keys(const struct ms_optdef *defs)
 		return NULL;
 	n = 0;
 	for (i = 0; defs[i].name; i++) {
-		/* A config file naming another config file is not a thing. */
-		if (strcmp(defs[i].name, "config") != 0)
+		/* A config file naming another config file is not a thing,
+		 * and positional arguments are not settings. */
+		if (strcmp(defs[i].name, "config") != 0 &&
+		    defs[i].kind != MS_OPT_ARGS)
 			keys[n++] = defs[i].name;
 	}
 	return keys;
@@ -270,6 +292,8 @@ void ms_opts_print_help(const struct ms_optdef *defs, FILE *f)
 	size_t i;
 
 	for (i = 0; defs[i].name; i++) {
+		if (defs[i].kind == MS_OPT_ARGS)
+			continue; /* shown in the usage line */
 		snprintf(left, sizeof(left), "--%s%s%s", defs[i].name,
 			 defs[i].metavar ? " " : "",
 			 defs[i].metavar ? defs[i].metavar : "");

@@ -17,6 +17,8 @@ enum ms_opt_kind {
 	MS_OPT_FLAG,  /* --json; in a config file: true|false|yes|no|1|0 */
 	MS_OPT_VALUE, /* --source URI or --source=URI; the last one wins */
 	MS_OPT_LIST,  /* --include P, repeatable; flags replace the file's */
+	MS_OPT_ARGS,  /* the positional arguments, read as a LIST; at most one
+			 row per table; not a config key */
 };
 
 struct ms_optdef {
@@ -41,8 +43,9 @@ struct ms_opts {
 };
 
 /* Parses argv[<first>..<argc>) against <defs> (borrowed, must outlive
- * <opts>). Unknown options, a missing value, positional arguments and a
- * value given to a flag are MS_EUSAGE naming the option. <opts> is
+ * <opts>). Unknown options, a missing value, positional arguments (unless
+ * <defs> has an MS_OPT_ARGS row; "--" ends the options) and a value given
+ * to a flag are MS_EUSAGE naming the option. <opts> is
  * zero-initialised by the call; free it with ms_opts_free even on failure. */
 int ms_opts_parse(const struct ms_optdef *defs, int argc, char **argv,
 		  int first, struct ms_opts *opts, struct ms_err *err) MS_WUR;
