@@ -131,12 +131,29 @@ static void read_header(const uint8_t *p, struct ms_bl_header *h)
 	h->flags = bl_le16(p + 17);
 }
 
-static int verify_crc(const uint8_t *buf, size_t len, struct ms_err *err)
+/* The server sets LOG_EVENT_BINLOG_IN_USE_F in the FDE of the file it is
+ * writing after computing the checksum, and clears it on close: the
+ * checksum is over the header with that flag clear. */
+#define LOG_EVENT_BINLOG_IN_USE_F 0x0001
+
+static int verify_crc(const uint8_t *buf, size_t len, bool fde,
+		      struct ms_err *err)
 {
 	uint32_t stored = bl_le32(buf + len - MS_BL_CRC_LEN);
-	uint32_t computed =
-	    (uint32_t)crc32(0L, buf, (uInt)(len - MS_BL_CRC_LEN));
+	uint32_t computed;
+	uint8_t head[MS_BL_HEADER_LEN];
 
+	if (fde && (buf[17] & LOG_EVENT_BINLOG_IN_USE_F)) {
+		memcpy(head, buf, sizeof(head));
+		head[17] &= (uint8_t)~LOG_EVENT_BINLOG_IN_USE_F;
+		computed = (uint32_t)crc32(0L, head, sizeof(head));
+		computed =
+		    (uint32_t)crc32(computed, buf + sizeof(head),
+				    (uInt)(len - sizeof(head) - MS_BL_CRC_LEN));
+	} else {
+		computed =
+		    (uint32_t)crc32(0L, buf, (uInt)(len - MS_BL_CRC_LEN));
+	}
 	if (stored != computed)
 		return CORRUPT(err,
 			       "checksum mismatch: stored 0x%08x, "
@@ -157,7 +174,7 @@ static int apply_fde(struct ms_bl_decoder *d, const uint8_t *buf, size_t len,
 	if (rc)
 		return rc;
 	if (f.checksum == MS_BL_CHECKSUM_CRC32 && d->opt.verify_checksum) {
-		rc = verify_crc(buf, len, err);
+		rc = verify_crc(buf, len, true, err);
 		if (rc)
 			return rc;
 	}
@@ -201,7 +218,7 @@ static int decode_event(struct ms_bl_decoder *d, struct ms_arena *a,
 				       "and the checksum",
 				       len);
 		if (d->opt.verify_checksum) {
-			rc = verify_crc(buf, len, err);
+			rc = verify_crc(buf, len, false, err);
 			if (rc)
 				return rc;
 		}
@@ -229,14 +246,14 @@ int ms_bl_decode(struct ms_bl_decoder *d, struct ms_arena *a,
 		return 0;
 	name = len >= MS_BL_HEADER_LEN ? ms_bl_type_name(buf[4]) : NULL;
 	if (name)
-		ms_err_prefix(err, "binlog: event at %llu (%s): ",
+		ms_err_prefix(err, "binlog: event at %llu (%s)",
 			      (unsigned long long)offset, name);
 	else if (len >= MS_BL_HEADER_LEN)
-		ms_err_prefix(err, "binlog: event at %llu (type %u): ",
+		ms_err_prefix(err, "binlog: event at %llu (type %u)",
 			      (unsigned long long)offset, buf[4]);
 	else
-		ms_err_prefix(
-		    err, "binlog: event at %llu: ", (unsigned long long)offset);
+		ms_err_prefix(err, "binlog: event at %llu",
+			      (unsigned long long)offset);
 	return rc;
 }
 

@@ -331,7 +331,7 @@ static int query_decode(const struct ms_bl_decoder *d, struct ms_arena *a,
 		rc = bl_maria_inflate(c.p, bl_left(&c), a, &q->sql.p,
 				      &q->sql.len, err);
 		if (rc)
-			return ms_err_prefix(err, "QUERY text: ");
+			return ms_err_prefix(err, "QUERY text");
 	}
 	return 0;
 }
@@ -925,7 +925,7 @@ static int payload_events(struct ms_bl_decoder *d, struct ms_arena *a,
 		if (rc) {
 			ms_err_prefix(err,
 				      "inner event %zu at payload byte "
-				      "%zu: ",
+				      "%zu",
 				      n + 1, pos);
 			break;
 		}
@@ -1004,8 +1004,8 @@ int bl_event_body(struct ms_bl_decoder *d, struct ms_arena *a,
 		return 0;
 	case MS_BL_XID:
 		ev->kind = MS_BL_K_XID;
-		if (n < 8)
-			return TRUNC(err, "XID");
+		if (n != 8)
+			return CORRUPT(err, "XID body is %zu bytes, not 8", n);
 		ev->u.xid = bl_le64(b);
 		return 0;
 	case MS_BL_GTID:

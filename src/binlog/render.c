@@ -372,7 +372,7 @@ static void jgtid(struct jw *w, const struct ms_bl_gtid *g)
 		jkey(w, "gtid");
 		jfmt(w, "\"%" PRIu32 "-%" PRIu32 "-%" PRIu64 "\"", g->domain_id,
 		     g->server_id, g->seq_no);
-		jkey_u64(w, "flags", g->flags);
+		jkey_u64(w, "gtid_flags", g->flags);
 		if (g->flags & MS_BL_MARIA_FL_GROUP_COMMIT_ID)
 			jkey_u64(w, "commit_id", g->commit_id);
 		return;
@@ -383,7 +383,7 @@ static void jgtid(struct jw *w, const struct ms_bl_gtid *g)
 		jfmt(w, "\"%s:%s:%" PRId64 "\"", uuid, g->tag, g->gno);
 	else
 		jfmt(w, "\"%s:%" PRId64 "\"", uuid, g->gno);
-	jkey_u64(w, "flags", g->flags);
+	jkey_u64(w, "gtid_flags", g->flags);
 	if (g->has_logical_clock) {
 		jkey(w, "last_committed");
 		jfmt(w, "%" PRId64, g->last_committed);

@@ -94,5 +94,7 @@ extern const struct ms_cmd ms_commands[];
 /* Command entry points. */
 int ms_cmd_check(const struct ms_opts *opts);
 extern const struct ms_optdef ms_check_optdefs[];
+int ms_cmd_binlog(const struct ms_opts *opts);
+extern const struct ms_optdef ms_binlog_optdefs[];
 
 #endif
