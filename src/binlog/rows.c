@@ -185,10 +185,9 @@ static int parse_width(struct bl_cur *c, const struct ms_bl_table_map *tm,
 		return CORRUPT(err, "truncated column count");
 	if (w > tm->ncols)
 		return CORRUPT(err,
-			       "table %s.%s: the rows event has %llu columns, "
-			       "its TABLE_MAP %u",
-			       tm->schema, tm->table, (unsigned long long)w,
-			       tm->ncols);
+			       "the rows event has %llu columns, its "
+			       "TABLE_MAP %u",
+			       (unsigned long long)w, tm->ncols);
 	r->ncols = (uint32_t)w;
 	return 0;
 }
@@ -358,7 +357,7 @@ static int value_size(const struct ms_bl_column *col, const uint8_t *p,
 static int json_diff_value(struct rows_ctx *x, struct bl_cur *c,
 			   struct ms_bl_value *v, struct ms_err *err)
 {
-	struct ms_bl_json_diff *diffs;
+	struct ms_bl_json_diff *diffs = NULL;
 	const uint8_t *p;
 	uint32_t n;
 	int rc;
@@ -610,17 +609,13 @@ int bl_rows_decode(struct ms_bl_decoder *d, struct ms_arena *a,
 	if (!x.tm)
 		return dummy_rows(d, type, &c, out, err);
 	rc = parse_columns(&x, &c, out, err);
-	if (rc)
-		return rc;
 	p = c.p;
 	n = bl_left(&c);
-	if (out->compressed) {
+	if (!rc && out->compressed)
 		rc = bl_maria_inflate(c.p, bl_left(&c), a, &p, &n, err);
-		if (rc) {
-			ms_err_prefix(err, "table %s.%s", x.tm->schema,
-				      x.tm->table);
-			return rc;
-		}
+	if (rc) {
+		ms_err_prefix(err, "table %s.%s", x.tm->schema, x.tm->table);
+		return rc;
 	}
 	return rows_walk(&x, p, n, out, err);
 }
