@@ -87,24 +87,28 @@ static int tables_grow(struct ms_bl_decoder *d, struct ms_err *err)
 static int slot_take(struct ms_bl_decoder *d, uint64_t id,
 		     struct bl_table_slot **out, struct ms_err *err)
 {
-	struct bl_table_slot *s;
+	struct bl_table_slot *s = NULL;
 	int rc;
 
+	if (d->cap_tables)
+		s = slot_probe(d->tables, d->cap_tables, id);
+	if (s && s->used) {
+		ms_arena_reset(&s->arena);
+		s->tm = NULL;
+		*out = s;
+		return 0;
+	}
 	if ((d->ntables + 1) * 4 > d->cap_tables * 3) {
 		rc = tables_grow(d, err);
 		if (rc)
 			return rc;
+		s = slot_probe(d->tables, d->cap_tables, id);
 	}
-	s = slot_probe(d->tables, d->cap_tables, id);
-	if (s->used) {
-		ms_arena_reset(&s->arena);
-	} else {
-		ms_arena_init(&s->arena, 0);
-		s->used = true;
-		s->table_id = id;
-		d->ntables++;
-	}
+	ms_arena_init(&s->arena, 0);
+	s->used = true;
+	s->table_id = id;
 	s->tm = NULL;
+	d->ntables++;
 	*out = s;
 	return 0;
 }
@@ -367,7 +371,8 @@ static int parse_columns(struct bl_cur *c, struct ms_bl_table_map *tm,
 	if (!bl_take(c, tm->ncols, &types))
 		return CORRUPT(err, "truncated column types (%u columns)",
 			       tm->ncols);
-	/* MySQL 5.1 before 5.1.?? wrote neither metadata nor NULL bits */
+	/* early MySQL 5.1 releases wrote neither metadata nor NULL bits; MySQL
+	 * reads both as optional too */
 	if (!bl_left(c)) {
 		for (uint32_t i = 0; i < tm->ncols; i++) {
 			tm->cols[i].map_type = tm->cols[i].type = types[i];
