@@ -345,12 +345,12 @@ static struct ms_db_result *query(struct ms_db *db, const char *sql)
 	return r;
 }
 
-/* First value of the first row, copied into <out>. */
-static void query_str(struct ms_db *db, const char *sql, char *out,
+/* Column <col> of the first row, copied into <out>. */
+static void query_str(struct ms_db *db, const char *sql, size_t col, char *out,
 		      size_t outlen)
 {
 	struct ms_db_result *r = query(db, sql);
-	const char *v = ms_db_result_get(r, 0, 0);
+	const char *v = ms_db_result_get(r, 0, col);
 
 	if (!v)
 		fail_msg("%s: no value", sql);
@@ -358,17 +358,14 @@ static void query_str(struct ms_db *db, const char *sql, char *out,
 	ms_db_result_free(r);
 }
 
-/* Reads the second column of the first row (SHOW ... output). */
-static void show_value(struct ms_db *db, const char *sql, char *out,
-		       size_t outlen)
+/* The binlog file being written and the position its next event gets. */
+static uint64_t master_status(struct ms_db *db, char *file, size_t filelen)
 {
-	struct ms_db_result *r = query(db, sql);
-	const char *v = ms_db_result_get(r, 0, 1);
+	char pos[32];
 
-	if (!v)
-		fail_msg("%s: no value", sql);
-	snprintf(out, outlen, "%s", v);
-	ms_db_result_free(r);
+	query_str(db, "SHOW MASTER STATUS", 0, file, filelen);
+	query_str(db, "SHOW MASTER STATUS", 1, pos, sizeof(pos));
+	return strtoull(pos, NULL, 10);
 }
 
 /* ---- the workload ------------------------------------------------------ */
@@ -576,15 +573,9 @@ static void workload(struct live *L)
 	exec(L->db, "SET SESSION sql_mode = ''");
 	exec(L->db, "SET SESSION time_zone = '+00:00'");
 	exec(L->db, "DROP DATABASE IF EXISTS " SCHEMA);
-	/* Start in a fresh file: everything in it is this workload's. */
+	/* Start in a fresh file: after its header, every event is ours. */
 	exec(L->db, "FLUSH BINARY LOGS");
-	query_str(L->db, "SHOW MASTER STATUS", L->file, sizeof(L->file));
-	{
-		char pos[32];
-
-		show_value(L->db, "SHOW MASTER STATUS", pos, sizeof(pos));
-		L->start = strtoull(pos, NULL, 10);
-	}
+	L->start = master_status(L->db, L->file, sizeof(L->file));
 	exec(L->db, "CREATE DATABASE " SCHEMA);
 	exec(L->db, L->create_sql);
 	create_old(L);
@@ -598,7 +589,7 @@ static void workload(struct live *L)
 	{
 		char now[256];
 
-		query_str(L->db, "SHOW MASTER STATUS", now, sizeof(now));
+		master_status(L->db, now, sizeof(now));
 		assert_string_equal(now, L->file);
 	}
 	/* Close the file so it is complete on disk. */
@@ -879,6 +870,14 @@ static void check_rows(struct live *L, const struct ms_bl_event *ev)
 static void check_event(struct live *L, const struct ms_bl_event *ev)
 {
 	L->types[ev->h.type]++;
+	/* Before the position recorded after the flush: the file header. */
+	if (ev->offset < L->start && ev->h.type != MS_BL_FORMAT_DESCRIPTION &&
+	    ev->h.type != MS_BL_MARIA_GTID_LIST &&
+	    ev->h.type != MS_BL_MARIA_BINLOG_CHECKPOINT)
+		fail_msg("%s event at %llu, before the workload's start %llu",
+			 ms_bl_type_name(ev->h.type),
+			 (unsigned long long)ev->offset,
+			 (unsigned long long)L->start);
 	switch (ev->kind) {
 	case MS_BL_K_ROWS:
 		check_rows(L, ev);
@@ -927,15 +926,16 @@ static void binlog_path(struct live *L, char *out, size_t outlen)
 {
 	char base[4096], *slash;
 
-	query_str(L->db, "SELECT @@log_bin_basename", base, sizeof(base));
+	query_str(L->db, "SELECT @@log_bin_basename", 0, base, sizeof(base));
 	slash = strrchr(base, '/');
 	assert_non_null(slash);
 	*slash = '\0';
 	snprintf(out, outlen, "%s/%s", base, L->file);
 }
 
-/* Decodes every event of the file (the workload flushed the binlog first,
- * so all of it is ours) and compares rows of our table with the images. */
+/* Decodes every event of the file the workload wrote, from its start (the
+ * FDE is needed) to its end, and compares rows of our tables with the
+ * images. */
 static void decode_file(struct live *L)
 {
 	struct ms_bl_options o;
@@ -1039,8 +1039,8 @@ static void plain_binlog(void **state)
 		struct ms_db *db = connect_source();
 
 		/* A crashed earlier run may have left compression on. */
-		show_value(db, "SHOW GLOBAL VARIABLES LIKE 'log_bin_compress'",
-			   v, sizeof(v));
+		query_str(db, "SHOW GLOBAL VARIABLES LIKE 'log_bin_compress'",
+			  1, v, sizeof(v));
 		ms_db_close(db);
 		if (strcmp(v, "OFF") != 0)
 			restart_source(NULL);
