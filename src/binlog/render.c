@@ -549,7 +549,7 @@ static void jrows(struct jw *w, const struct ms_bl_rows *r)
 	}
 	jkey_str(w, "op",
 		 r->op <= MS_BL_ROWS_PARTIAL_UPDATE ? ops[r->op] : "?");
-	jkey_u64(w, "flags", r->flags);
+	jkey_u64(w, "rows_flags", r->flags);
 	if (r->compressed)
 		jstr0(w, ",\"compressed\":true");
 	if (r->partition_id >= 0)

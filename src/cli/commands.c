@@ -17,6 +17,15 @@ const struct ms_cmd ms_commands[] = {
      "Exit 0 when a migration can start, 1 when a check fails, 2 for "
      "usage errors,\n3 when a server cannot be reached.",
      ms_check_optdefs, ms_cmd_check},
+    {"binlog", "decode binlog files into JSON lines",
+     "binlog dump FILE... [options]",
+     "Decodes binary log files (MySQL 5.0-9.x, MariaDB 10.x) into JSON "
+     "lines on\nstdout, one event per line, with typed row values: the "
+     "decoder sync uses.\nSkipped (unknown or ignorable) events appear "
+     "with \"skipped\": REASON.\nExit 0 when every event decoded, 3 "
+     "(2 for unsupported input) with\n\"FILE: binlog: event at OFFSET "
+     "(TYPE): reason\" otherwise.",
+     ms_binlog_optdefs, ms_cmd_binlog},
     {"assess", "inventory and risk report", "assess [options]", "Planned.",
      NULL, NULL},
     {"copy", "schema and consistent parallel full copy", "copy [options]",
