@@ -148,10 +148,10 @@ static int dump_file(struct dump *d, const char *path, struct ms_err *err)
 	if (rc)
 		return rc;
 	for (;;) {
-		off = pos;
 		rc = ms_bl_next(m.p, m.size, &pos, &ev, &evlen, err);
 		if (rc <= 0)
 			break;
+		off = (uint64_t)(ev - m.p);
 		if (off >= d->stop)
 			break;
 		rc = dump_one(d, ev, evlen, off, err);

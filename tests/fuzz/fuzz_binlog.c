@@ -80,11 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ms_arena_init(&a, (size_t)256 << 20);
 	for (;;) {
-		off = pos;
 		rc = image ? ms_bl_next(data, size, &pos, &e, &elen, &err)
 			   : next_raw(data, size, &pos, &e, &elen);
 		if (rc <= 0)
 			break;
+		off = (uint64_t)(e - data);
 		ms_arena_reset(&a);
 		rc = ms_bl_decode(d, &a, e, elen, off, &ev, &err);
 		if (rc == 0) {

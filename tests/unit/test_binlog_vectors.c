@@ -110,10 +110,10 @@ static void decode_image(struct decoded *d)
 	d->ev = calloc(cap, sizeof(*d->ev));
 	ms_err_clear(&d->err);
 	for (;;) {
-		off = pos;
 		rc = ms_bl_next(d->file, d->size, &pos, &e, &elen, &d->err);
 		if (rc <= 0)
 			break;
+		off = (uint64_t)(e - d->file);
 		if (d->n == cap) {
 			cap *= 2;
 			d->ev = realloc(d->ev, cap * sizeof(*d->ev));
@@ -348,6 +348,7 @@ static void test_transaction_headers(void **state)
 		assert_int_equal(ev->h.server_id, sid);
 		assert_int_equal(ev->h.event_size, size);
 		assert_int_equal(ev->h.log_pos, pos);
+		assert_int_equal(ev->offset + ev->h.event_size, pos);
 		assert_int_equal(ev->h.flags, flags);
 		/* "QUERY_EVENT" -> "QUERY" */
 		snprintf(want, sizeof(want), "%s", type);
