@@ -423,6 +423,21 @@ static bool ser_int(struct bl_cur *c, int64_t *v)
 	return true;
 }
 
+/* A GTID tag as MySQL accepts it: a letter or '_', then letters, digits
+ * or '_', at most 32 characters. Anything else is a corrupt event. */
+static const char *tag_dup(struct ms_arena *a, const uint8_t *p, size_t n,
+			   bool *bad)
+{
+	*bad = n < 1 || n > 32 || (p[0] >= '0' && p[0] <= '9');
+	for (size_t i = 0; i < n && !*bad; i++) {
+		uint8_t c = p[i];
+
+		*bad = !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '_');
+	}
+	return *bad ? NULL : adup(a, p, n);
+}
+
 static int tagged_field(struct bl_cur *c, uint64_t id, struct ms_bl_gtid *g,
 			struct ms_arena *a, bool *seen_orig_ts,
 			bool *seen_orig_ver)
@@ -430,6 +445,7 @@ static int tagged_field(struct bl_cur *c, uint64_t id, struct ms_bl_gtid *g,
 	uint64_t v;
 	int64_t s;
 	const uint8_t *p;
+	bool bad;
 
 	switch (id) {
 	case 0: /* flags */
@@ -451,8 +467,8 @@ static int tagged_field(struct bl_cur *c, uint64_t id, struct ms_bl_gtid *g,
 	case 3:
 		if (!ser_uint(c, &v) || v > 32 || !bl_take(c, (size_t)v, &p))
 			return -1;
-		g->tag = adup(a, p, (size_t)v);
-		return g->tag ? 1 : -2;
+		g->tag = tag_dup(a, p, (size_t)v, &bad);
+		return g->tag ? 1 : bad ? -1 : -2;
 	case 4:
 	case 5:
 		if (!ser_int(c, &s))
@@ -574,11 +590,15 @@ static int gtid_set_decode(struct ms_arena *a, const uint8_t *body, size_t len,
 			return TRUNC(err, "PREVIOUS_GTIDS uuid");
 		memcpy(sid->uuid, p, 16);
 		if (tagged) {
+			bool bad;
+
 			if (!ser_uint(&c, &v) || v > 32 ||
 			    !bl_take(&c, (size_t)v, &p))
 				return TRUNC(err, "PREVIOUS_GTIDS tag");
-			if (v && !(sid->tag = adup(a, p, (size_t)v)))
-				return nomem(err);
+			if (v && !(sid->tag = tag_dup(a, p, (size_t)v, &bad)))
+				return bad ? CORRUPT(err, "PREVIOUS_GTIDS tag "
+							  "is not a valid tag")
+					   : nomem(err);
 		}
 		if (!bl_u64(&c, &ni) || ni > bl_left(&c) / 16)
 			return TRUNC(err, "PREVIOUS_GTIDS intervals");
