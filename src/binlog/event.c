@@ -612,6 +612,13 @@ static int gtid_set_decode(struct ms_arena *a, const uint8_t *body, size_t len,
 
 			(void)bl_u64(&c, &lo);
 			(void)bl_u64(&c, &hi);
+			/* GNOs are 1..2^63-1; an interval is [start, end) */
+			if (lo < 1 || hi <= lo || hi > (uint64_t)INT64_MAX)
+				return CORRUPT(err,
+					       "PREVIOUS_GTIDS interval "
+					       "[%llu, %llu) is not valid",
+					       (unsigned long long)lo,
+					       (unsigned long long)hi);
 			sid->intervals[k].start = (int64_t)lo;
 			sid->intervals[k].end = (int64_t)hi;
 		}
