@@ -570,6 +570,14 @@ int ms_bl_decode(struct ms_bl_decoder *d, struct ms_arena *a,
 		 const uint8_t *buf, size_t len, uint64_t offset,
 		 struct ms_bl_event *ev, struct ms_err *err) MS_WUR;
 
+/* Splits a stream of whole events (no magic: the inside of a
+ * TRANSACTION_PAYLOAD, a relay of events) at *pos: returns 1 with the next
+ * event in <ev>/<evlen> and *pos advanced, 0 at the end, or MS_ECORRUPT
+ * naming the offset and sizes when the header or the event is cut short. */
+int ms_bl_next_event(const uint8_t *buf, size_t size, uint64_t *pos,
+		     const uint8_t **ev, size_t *evlen,
+		     struct ms_err *err) MS_WUR;
+
 /* Splits a binlog file image: checks the magic (at *pos == 0) and returns
  * the next event's bytes in <ev>/<evlen>, advancing *pos. Returns 1 when an
  * event was returned, 0 at a clean end, or MS_ECORRUPT when the file is not

@@ -59,8 +59,7 @@ void ms_bl_decoder_free(struct ms_bl_decoder *d)
 {
 	if (!d)
 		return;
-	bl_tables_clear(d);
-	free(d->tables);
+	bl_tables_clear(d); /* frees the registry too */
 	free(d);
 }
 
@@ -210,12 +209,46 @@ int ms_bl_decode(struct ms_bl_decoder *d, struct ms_arena *a,
 	return rc;
 }
 
-int ms_bl_next(const uint8_t *file, size_t size, uint64_t *pos,
-	       const uint8_t **ev, size_t *evlen, struct ms_err *err)
+int ms_bl_next_event(const uint8_t *buf, size_t size, uint64_t *pos,
+		     const uint8_t **ev, size_t *evlen, struct ms_err *err)
 {
 	uint64_t left;
 	uint32_t esize;
 	const char *name;
+
+	if (*pos >= size)
+		return 0;
+	left = size - *pos;
+	if (left < MS_BL_HEADER_LEN)
+		return CORRUPT(err,
+			       "truncated event header at %llu: %llu bytes "
+			       "left of 19",
+			       (unsigned long long)*pos,
+			       (unsigned long long)left);
+	esize = bl_le32(buf + *pos + 9);
+	name = ms_bl_type_name(buf[*pos + 4]);
+	if (esize < MS_BL_HEADER_LEN)
+		return CORRUPT(err,
+			       "event at %llu (%s) has size %u, less than its "
+			       "header",
+			       (unsigned long long)*pos, name ? name : "?",
+			       esize);
+	if (esize > left)
+		return CORRUPT(err,
+			       "truncated event at %llu (%s): size %u, %llu "
+			       "bytes left",
+			       (unsigned long long)*pos, name ? name : "?",
+			       esize, (unsigned long long)left);
+	*ev = buf + *pos;
+	*evlen = esize;
+	*pos += esize;
+	return 1;
+}
+
+int ms_bl_next(const uint8_t *file, size_t size, uint64_t *pos,
+	       const uint8_t **ev, size_t *evlen, struct ms_err *err)
+{
+	int rc;
 
 	if (*pos == 0) {
 		if (size < MS_BL_MAGIC_LEN ||
@@ -224,31 +257,8 @@ int ms_bl_next(const uint8_t *file, size_t size, uint64_t *pos,
 					    "log file");
 		*pos = MS_BL_MAGIC_LEN;
 	}
-	if (*pos >= size)
-		return 0;
-	left = size - *pos;
-	if (left < MS_BL_HEADER_LEN)
-		return CORRUPT(err,
-			       "binlog: truncated event header at %llu: "
-			       "%llu bytes left of 19",
-			       (unsigned long long)*pos,
-			       (unsigned long long)left);
-	esize = bl_le32(file + *pos + 9);
-	name = ms_bl_type_name(file[*pos + 4]);
-	if (esize < MS_BL_HEADER_LEN)
-		return CORRUPT(err,
-			       "binlog: event at %llu (%s) has size %u, "
-			       "less than its header",
-			       (unsigned long long)*pos, name ? name : "?",
-			       esize);
-	if (esize > left)
-		return CORRUPT(err,
-			       "binlog: truncated event at %llu (%s): "
-			       "size %u, %llu bytes left",
-			       (unsigned long long)*pos, name ? name : "?",
-			       esize, (unsigned long long)left);
-	*ev = file + *pos;
-	*evlen = esize;
-	*pos += esize;
-	return 1;
+	rc = ms_bl_next_event(file, size, pos, ev, evlen, err);
+	if (rc < 0)
+		ms_err_prefix(err, "binlog");
+	return rc;
 }

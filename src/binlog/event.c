@@ -917,25 +917,21 @@ static int payload_events(struct ms_bl_decoder *d, struct ms_arena *a,
 			  const uint8_t *p, size_t len, uint64_t offset,
 			  struct ms_bl_payload *pl, struct ms_err *err)
 {
-	size_t pos = 0, n = 0, cap = 8;
+	size_t n = 0, cap = 8;
+	uint64_t pos = 0, at;
 	struct ms_bl_event *evs = ms_arena_calloc(a, cap, sizeof(*evs));
-	int rc = 0;
+	const uint8_t *e;
+	size_t elen;
+	int rc;
 
 	if (!evs)
 		return nomem(err);
 	d->depth++;
-	while (pos < len) {
-		uint32_t size;
-
-		if (len - pos < MS_BL_HEADER_LEN ||
-		    (size = bl_le32(p + pos + 9)) < MS_BL_HEADER_LEN ||
-		    size > len - pos) {
-			rc = CORRUPT(err,
-				     "inner event %zu at payload byte "
-				     "%zu is truncated",
-				     n + 1, pos);
+	for (;;) {
+		at = pos;
+		rc = ms_bl_next_event(p, len, &pos, &e, &elen, err);
+		if (rc <= 0)
 			break;
-		}
 		if (n == cap) {
 			struct ms_bl_event *bigger =
 			    ms_arena_calloc(a, cap * 2, sizeof(*evs));
@@ -948,21 +944,18 @@ static int payload_events(struct ms_bl_decoder *d, struct ms_arena *a,
 			evs = bigger;
 			cap *= 2;
 		}
-		rc = ms_bl_decode(d, a, p + pos, size, offset, &evs[n], err);
-		if (rc) {
-			ms_err_prefix(err,
-				      "inner event %zu at payload byte "
-				      "%zu",
-				      n + 1, pos);
+		rc = ms_bl_decode(d, a, e, elen, offset, &evs[n], err);
+		if (rc)
 			break;
-		}
 		n++;
-		pos += size;
 	}
 	d->depth--;
 	pl->events = evs;
 	pl->nevents = (uint32_t)n;
-	return rc;
+	if (rc < 0)
+		ms_err_prefix(err, "inner event %zu at payload byte %llu",
+			      n + 1, (unsigned long long)at);
+	return rc < 0 ? rc : 0;
 }
 
 static int payload_decode(struct ms_bl_decoder *d, struct ms_arena *a,
@@ -998,15 +991,13 @@ static int decode_rows_like(struct ms_bl_decoder *d, struct ms_arena *a,
 {
 	const uint8_t *b = ev->body.p;
 	size_t n = ev->body.len;
-	int rc;
 
 	if (ev->h.type == MS_BL_TABLE_MAP) {
 		ev->kind = MS_BL_K_TABLE_MAP;
 		return bl_table_map_decode(d, b, n, &ev->u.table_map, err);
 	}
 	ev->kind = MS_BL_K_ROWS;
-	rc = bl_rows_decode(d, a, ev->h.type, b, n, &ev->u.rows, err);
-	return rc;
+	return bl_rows_decode(d, a, ev->h.type, b, n, &ev->u.rows, err);
 }
 
 int bl_event_body(struct ms_bl_decoder *d, struct ms_arena *a,

@@ -34,24 +34,6 @@ static void render_and_check(const struct ms_bl_event *ev)
 	ms_buf_free(&b);
 }
 
-/* Splits a headerless event stream the way ms_bl_next does a file. */
-static int next_raw(const uint8_t *p, size_t size, uint64_t *pos,
-		    const uint8_t **ev, size_t *evlen)
-{
-	uint32_t esize;
-
-	if (*pos + 19 > size)
-		return 0;
-	esize = (uint32_t)p[*pos + 9] | (uint32_t)p[*pos + 10] << 8 |
-		(uint32_t)p[*pos + 11] << 16 | (uint32_t)p[*pos + 12] << 24;
-	if (esize < 19 || esize > size - *pos)
-		return 0;
-	*ev = p + *pos;
-	*evlen = esize;
-	*pos += esize;
-	return 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	bool image = size >= 4 && memcmp(data, MS_BL_MAGIC, 4) == 0;
@@ -80,8 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ms_arena_init(&a, (size_t)256 << 20);
 	for (;;) {
-		rc = image ? ms_bl_next(data, size, &pos, &e, &elen, &err)
-			   : next_raw(data, size, &pos, &e, &elen);
+		rc = image
+			 ? ms_bl_next(data, size, &pos, &e, &elen, &err)
+			 : ms_bl_next_event(data, size, &pos, &e, &elen, &err);
 		if (rc <= 0)
 			break;
 		off = (uint64_t)(e - data);

@@ -1147,7 +1147,9 @@ static void test_gomysql_payload(void **state)
 	uint8_t *z, *plain;
 	size_t zlen, plen;
 	unsigned long long usize;
-	size_t pos = 0, n = 0;
+	uint64_t pos = 0;
+	size_t n = 0, elen;
+	const uint8_t *e;
 	struct ms_bl_decoder *dec = body_decoder("8.0.27");
 	struct ms_arena a;
 	struct ms_bl_event ev;
@@ -1165,17 +1167,13 @@ static void test_gomysql_payload(void **state)
 	plain = malloc(usize);
 	plen = ZSTD_decompress(plain, usize, z, zlen);
 	assert_false(ZSTD_isError(plen));
-	while (pos < plen) {
-		uint32_t size = (uint32_t)plain[pos + 9] |
-				(uint32_t)plain[pos + 10] << 8 |
-				(uint32_t)plain[pos + 11] << 16;
-
+	while (ms_bl_next_event(plain, plen, &pos, &e, &elen, &err) == 1) {
 		assert_true(n < 8);
-		if (ms_bl_decode(dec, &a, plain + pos, size, pos, &ev, &err))
+		if (ms_bl_decode(dec, &a, e, elen, (uint64_t)(e - plain), &ev,
+				 &err))
 			fail_msg("%s", err.msg);
 		assert_int_equal(ev.h.type, want[n]);
 		assert_int_equal(ev.h.log_pos, 0);
-		pos += size;
 		n++;
 	}
 	assert_int_equal(n, 8);
