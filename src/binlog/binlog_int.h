@@ -187,6 +187,21 @@ int bl_value_decode(const struct ms_bl_column *c, const uint8_t *p,
 		    size_t avail, struct ms_arena *a, struct ms_bl_value *v,
 		    size_t *used, struct ms_err *err);
 
+/* The parts of a temporal value, and which of them a text form shows. */
+struct bl_tparts {
+	bool neg; /* TIME only */
+	uint32_t year, month, day, hour, min, sec, usec;
+};
+#define BL_TP_DATE 1u
+#define BL_TP_TIME 2u
+
+/* Writes <t> the way MySQL prints it at <fsp> (0-6) fraction digits:
+ * "YYYY-MM-DD", "[-]HH:MM:SS[.f]" (hours may take 3 digits) or both with a
+ * space; zero dates and zero parts are kept. At most 32 bytes, no NUL;
+ * returns the end. (value.c; the JSON renderer's opaque values use it.) */
+char *bl_temporal_str(char *s, const struct bl_tparts *t, unsigned int parts,
+		      unsigned int fsp);
+
 /* Exact decimal text of a NEWDECIMAL in binary form (precision, scale) at
  * <p> (<avail> bytes); <*used> gets the bytes consumed. The text is written
  * to <a>, NUL-terminated. */
@@ -202,6 +217,11 @@ int bl_decimal_text(const uint8_t *p, size_t avail, unsigned int precision,
  * (temporal and decimal as their text, others "base64:typeNN:..."). */
 int bl_jsonb_text(const uint8_t *p, size_t len, struct ms_arena *a,
 		  const char **text, size_t *textlen, struct ms_err *err);
+
+/* True when <s> is well-formed UTF-8: no overlong forms, surrogates, code
+ * points above U+10FFFF or cut sequences. The dump and the JSON renderer
+ * both decide on it whether bytes can be a JSON string. */
+bool bl_utf8_valid(const uint8_t *s, size_t n);
 
 /* Decodes the JSON diff list of a PARTIAL_UPDATE_ROWS after-image column
  * (<len> bytes) into an array in <a>. */

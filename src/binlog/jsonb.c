@@ -167,7 +167,7 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 	return len;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
+bool bl_utf8_valid(const uint8_t *s, size_t n)
 {
 	size_t i = 0, k;
 
@@ -508,29 +508,31 @@ static int put_temporal(struct jr *r, unsigned int ftype, const uint8_t *s,
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 	bool time = ftype == MS_BL_T_TIME;
 	uint64_t hms = time ? u >> 24 : u >> 24 & 0x1ffff, ym = u >> 46;
-	unsigned int h = (unsigned int)(hms >> 12 & 0x3ff);
-	unsigned int mi = hms >> 6 & 63, sec = hms & 63, us = u & 0xffffff;
-	unsigned int y = (unsigned int)(ym / 13), mo = ym % 13,
-		     d = u >> 41 & 31;
-	char buf[64];
-	int k;
+	struct bl_tparts t = {.neg = v < 0,
+			      .year = (uint32_t)(ym / 13),
+			      .month = ym % 13,
+			      .day = u >> 41 & 31,
+			      .hour = (uint32_t)(hms >> 12 & 0x3ff),
+			      .min = hms >> 6 & 63,
+			      .sec = hms & 63,
+			      .usec = u & 0xffffff};
+	char buf[64], *end;
 
-	if (n != 8 || hms >> 12 > (time ? 0x3ff : 23) || mi > 59 || sec > 59 ||
-	    us > 999999 || (!time && (v < 0 || ym / 13 > 9999)))
+	if (n != 8 || hms >> 12 > (time ? 0x3ff : 23) || t.min > 59 ||
+	    t.sec > 59 || t.usec > 999999 ||
+	    (!time && (v < 0 || ym / 13 > 9999)))
 		return MS_ERR(r->err, MS_ECORRUPT,
 			      "bad JSON temporal (type %u, %" PRIu32
 			      " bytes) at offset %zu",
 			      ftype, n, jr_off(r, s));
-	if (time)
-		k = snprintf(buf, sizeof(buf), "\"%s%02u:%02u:%02u.%06u\"",
-			     v < 0 ? "-" : "", h, mi, sec, us);
-	else if (ftype == MS_BL_T_DATE)
-		k = snprintf(buf, sizeof(buf), "\"%04u-%02u-%02u\"", y, mo, d);
-	else
-		k = snprintf(buf, sizeof(buf),
-			     "\"%04u-%02u-%02u %02u:%02u:%02u.%06u\"", y, mo, d,
-			     h, mi, sec, us);
-	return jr_put(r, buf, (size_t)k);
+	buf[0] = '"';
+	end = bl_temporal_str(buf + 1, &t,
+			      time		      ? BL_TP_TIME
+			      : ftype == MS_BL_T_DATE ? BL_TP_DATE
+						      : BL_TP_DATE | BL_TP_TIME,
+			      ftype == MS_BL_T_DATE ? 0 : 6);
+	*end++ = '"';
+	return jr_put(r, buf, (size_t)(end - buf));
 }
 
 /* Opaque: MySQL field type byte, variable length, bytes. Rendered the way
@@ -566,7 +568,7 @@ static int render_opaque(struct jr *r, const uint8_t *p, size_t avail)
 	case MS_BL_T_TIMESTAMP:
 		return put_temporal(r, p[0], s, n);
 	case MS_BL_T_VAR_STRING:
-		if (utf8_valid(s, n))
+		if (bl_utf8_valid(s, n))
 			return put_string(r, s, n);
 		break;
 	}

@@ -106,48 +106,6 @@ static void jkey(struct jw *w, const char *k)
 	jraw(w, "\":", 2);
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-static bool valid_utf8(const uint8_t *p, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		k = utf8_seq(p + i, n - i);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
 /* A JSON string of bytes known to be valid UTF-8. */
 static void jstring(struct jw *w, const void *vp, size_t n)
 {
@@ -188,7 +146,7 @@ static void jcstr(struct jw *w, const char *s)
 		jstr0(w, "null");
 		return;
 	}
-	if (valid_utf8((const uint8_t *)s, strlen(s)))
+	if (bl_utf8_valid((const uint8_t *)s, strlen(s)))
 		jstring(w, s, strlen(s));
 	else
 		jstr0(w, "\"?\"");
@@ -239,7 +197,7 @@ static void jkey_str(struct jw *w, const char *k, const char *s)
 /* Bytes as a string when they are text, else {"hex": "..."}. */
 static void jbytes(struct jw *w, const uint8_t *p, size_t n, uint16_t cs)
 {
-	if (cs != MS_BL_COLLATION_BINARY && valid_utf8(p, n)) {
+	if (cs != MS_BL_COLLATION_BINARY && bl_utf8_valid(p, n)) {
 		jstring(w, p, n);
 		return;
 	}
@@ -290,7 +248,7 @@ static void jvalue(struct jw *w, const struct ms_bl_value *v)
 		break;
 	case MS_BL_V_ENUM:
 	case MS_BL_V_SET:
-		if (v->p && valid_utf8(v->p, v->len))
+		if (v->p && bl_utf8_valid(v->p, v->len))
 			jstring(w, v->p, v->len);
 		else
 			jfmt(w, "%" PRIu64, v->n.u);

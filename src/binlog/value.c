@@ -301,35 +301,19 @@ static int dec_decimal(const struct ms_bl_column *c, struct bl_cur *cur,
 
 /* ---- temporal ---------------------------------------------------------- */
 
-struct tparts {
-	bool neg; /* TIME only */
-	uint32_t year, month, day, hour, min, sec, usec;
-};
-
-#define TP_DATE 1u
-#define TP_TIME 2u
-
-/* Renders the <parts> of <t> the way MySQL prints them: "YYYY-MM-DD",
- * "[-]HH:MM:SS" (hours can be 3 digits) with exactly <fsp> fraction digits,
- * or both separated by a space. Zero dates and zero parts are kept. */
-static int put_temporal(struct ms_bl_value *v, struct ms_arena *a, uint8_t kind,
-			const struct tparts *t, unsigned int parts,
-			unsigned int fsp, struct ms_err *err)
+char *bl_temporal_str(char *s, const struct bl_tparts *t, unsigned int parts,
+		      unsigned int fsp)
 {
-	char *buf = ms_arena_alloc(a, TEMPORAL_TEXT_MAX), *s = buf;
-
-	if (!buf)
-		return no_room(err, TEMPORAL_TEXT_MAX);
-	if (parts & TP_DATE) {
+	if (parts & BL_TP_DATE) {
 		s = put_uint(s, t->year, 4);
 		*s++ = '-';
 		s = put_uint(s, t->month, 2);
 		*s++ = '-';
 		s = put_uint(s, t->day, 2);
-		if (parts & TP_TIME)
+		if (parts & BL_TP_TIME)
 			*s++ = ' ';
 	}
-	if (parts & TP_TIME) {
+	if (parts & BL_TP_TIME) {
 		if (t->neg)
 			*s++ = '-';
 		s = put_uint(s, t->hour, 2);
@@ -342,7 +326,19 @@ static int put_temporal(struct ms_bl_value *v, struct ms_arena *a, uint8_t kind,
 			s = put_uint(s, t->usec / pow10_tab[6 - fsp], fsp);
 		}
 	}
-	set_text(v, kind, buf, s);
+	return s;
+}
+
+/* Makes the text of <t> <v>'s value, in the arena. */
+static int put_temporal(struct ms_bl_value *v, struct ms_arena *a, uint8_t kind,
+			const struct bl_tparts *t, unsigned int parts,
+			unsigned int fsp, struct ms_err *err)
+{
+	char *buf = ms_arena_alloc(a, TEMPORAL_TEXT_MAX);
+
+	if (!buf)
+		return no_room(err, TEMPORAL_TEXT_MAX);
+	set_text(v, kind, buf, bl_temporal_str(buf, t, parts, fsp));
 	return 0;
 }
 
@@ -379,7 +375,7 @@ static int frac_usec(const uint8_t *p, unsigned int fsp, const char *what,
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (the civil-from-days
  * method: count in 400-year eras that start on March 1st). */
-static void civil_date(int64_t days, struct tparts *t)
+static void civil_date(int64_t days, struct bl_tparts *t)
 {
 	int64_t z = days + 719468, era = z / 146097;
 	uint32_t doe = (uint32_t)(z - era * 146097);
@@ -399,7 +395,7 @@ static int put_timestamp(struct ms_bl_value *v, struct ms_arena *a,
 			 uint32_t sec, uint32_t usec, unsigned int fsp,
 			 struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 
 	v->n.ts.sec = sec;
 	v->n.ts.usec = usec;
@@ -410,8 +406,8 @@ static int put_timestamp(struct ms_bl_value *v, struct ms_arena *a,
 		t.sec = sec % 60;
 		t.usec = usec;
 	}
-	return put_temporal(v, a, MS_BL_V_TIMESTAMP, &t, TP_DATE | TP_TIME, fsp,
-			    err);
+	return put_temporal(v, a, MS_BL_V_TIMESTAMP, &t,
+			    BL_TP_DATE | BL_TP_TIME, fsp, err);
 }
 
 static int dec_timestamp(struct bl_cur *cur, struct ms_arena *a,
@@ -445,7 +441,7 @@ static int dec_timestamp2(const struct ms_bl_column *c, struct bl_cur *cur,
 static int dec_date(struct bl_cur *cur, struct ms_arena *a,
 		    struct ms_bl_value *v, struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 	uint64_t x;
 
 	if (!bl_uN(cur, 3, &x))
@@ -453,14 +449,14 @@ static int dec_date(struct bl_cur *cur, struct ms_arena *a,
 	t.day = (uint32_t)(x & 31);
 	t.month = (uint32_t)(x >> 5 & 15);
 	t.year = (uint32_t)(x >> 9);
-	return put_temporal(v, a, MS_BL_V_DATE, &t, TP_DATE, 0, err);
+	return put_temporal(v, a, MS_BL_V_DATE, &t, BL_TP_DATE, 0, err);
 }
 
 /* Old TIME (before 5.6.4): 3 little-endian bytes, signed, [-]HHMMSS. */
 static int dec_time(struct bl_cur *cur, struct ms_arena *a,
 		    struct ms_bl_value *v, struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 	uint64_t x;
 	uint32_t hms;
 
@@ -471,14 +467,14 @@ static int dec_time(struct bl_cur *cur, struct ms_arena *a,
 	t.hour = hms / 10000;
 	t.min = hms / 100 % 100;
 	t.sec = hms % 100;
-	return put_temporal(v, a, MS_BL_V_TIME, &t, TP_TIME, 0, err);
+	return put_temporal(v, a, MS_BL_V_TIME, &t, BL_TP_TIME, 0, err);
 }
 
 /* Old DATETIME (before 5.6.4): 8 little-endian bytes, YYYYMMDDHHMMSS. */
 static int dec_datetime(struct bl_cur *cur, struct ms_arena *a,
 			struct ms_bl_value *v, struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 	uint64_t x, ymd;
 	uint32_t hms;
 
@@ -495,8 +491,8 @@ static int dec_datetime(struct bl_cur *cur, struct ms_arena *a,
 	t.hour = hms / 10000;
 	t.min = hms / 100 % 100;
 	t.sec = hms % 100;
-	return put_temporal(v, a, MS_BL_V_DATETIME, &t, TP_DATE | TP_TIME, 0,
-			    err);
+	return put_temporal(v, a, MS_BL_V_DATETIME, &t, BL_TP_DATE | BL_TP_TIME,
+			    0, err);
 }
 
 /* DATETIME2: 5 big-endian bytes offset by 2^39 holding year*13+month:17
@@ -506,7 +502,7 @@ static int dec_datetime2(const struct ms_bl_column *c, struct bl_cur *cur,
 			 struct ms_arena *a, struct ms_bl_value *v,
 			 struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 	const uint8_t *p;
 	uint64_t x, ym;
 	int rc;
@@ -529,7 +525,7 @@ static int dec_datetime2(const struct ms_bl_column *c, struct bl_cur *cur,
 	t.hour = (uint32_t)(x >> 12 & 31);
 	t.min = (uint32_t)(x >> 6 & 63);
 	t.sec = (uint32_t)(x & 63);
-	return put_temporal(v, a, MS_BL_V_DATETIME, &t, TP_DATE | TP_TIME,
+	return put_temporal(v, a, MS_BL_V_DATETIME, &t, BL_TP_DATE | BL_TP_TIME,
 			    c->meta, err);
 }
 
@@ -569,7 +565,7 @@ static int dec_time2(const struct ms_bl_column *c, struct bl_cur *cur,
 		     struct ms_arena *a, struct ms_bl_value *v,
 		     struct ms_err *err)
 {
-	struct tparts t = {0};
+	struct bl_tparts t = {0};
 	const uint8_t *p;
 	int64_t packed;
 	uint64_t hms;
@@ -590,7 +586,7 @@ static int dec_time2(const struct ms_bl_column *c, struct bl_cur *cur,
 	t.hour = (uint32_t)(hms >> 12 & 1023);
 	t.min = (uint32_t)(hms >> 6 & 63);
 	t.sec = (uint32_t)(hms & 63);
-	return put_temporal(v, a, MS_BL_V_TIME, &t, TP_TIME, c->meta, err);
+	return put_temporal(v, a, MS_BL_V_TIME, &t, BL_TP_TIME, c->meta, err);
 }
 
 /* ---- strings and byte values ------------------------------------------- */
