@@ -196,13 +196,13 @@ static int db_set_options(MYSQL *my, const struct ms_endpoint *ep,
 	unsigned int wt =
 	    pick(o->write_timeout_s, ep->write_timeout_s, DB_RW_TIMEOUT_S);
 	unsigned int proto = MYSQL_PROTOCOL_TCP;
-	my_bool off = 0;
+	my_bool off = 0, infile = o->local_infile ? 1 : 0;
 
 	if (mysql_optionsv(my, MYSQL_OPT_CONNECT_TIMEOUT, &ct) ||
 	    mysql_optionsv(my, MYSQL_OPT_READ_TIMEOUT, &rt) ||
 	    mysql_optionsv(my, MYSQL_OPT_WRITE_TIMEOUT, &wt) ||
 	    mysql_optionsv(my, MYSQL_SET_CHARSET_NAME, "utf8mb4") ||
-	    mysql_optionsv(my, MYSQL_OPT_LOCAL_INFILE, &off) ||
+	    mysql_optionsv(my, MYSQL_OPT_LOCAL_INFILE, &infile) ||
 	    mysql_optionsv(my, MYSQL_OPT_RECONNECT, &off))
 		return MS_ENOMEM;
 	/* "localhost" would silently mean the Unix socket; an endpoint URI

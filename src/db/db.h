@@ -36,7 +36,9 @@ struct ms_db_opts {
 					   errors (default 0 = none) */
 	unsigned int backoff_ms;	/* first backoff, doubled each retry,
 					   capped at 10 s; 0 = 200 ms */
-	bool utc; /* SET time_zone='+00:00' after connect */
+	bool utc;	   /* SET time_zone='+00:00' after connect */
+	bool local_infile; /* allow LOAD DATA LOCAL, fed only by
+			      ms_db_load_local (never from files) */
 };
 
 /* Connects to <ep> (borrowed; ep->password may be NULL). <opts> may be NULL
@@ -114,6 +116,68 @@ void ms_db_result_free(struct ms_db_result *r);
  * Returns 0, MS_EINVAL or a buffer error (<out> may then hold part). */
 int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
 		       size_t len) MS_WUR;
+
+/* Pull-style streaming of one result (mysql_use_result): rows are read as
+ * the caller asks for them, so a copy can feed rows into a LOAD DATA on
+ * another connection while the source sends them, holding one row. */
+struct ms_db_stream; /* opaque */
+
+/* Runs <sql> on <db> and opens its result for streaming. *<out> is closed
+ * with ms_db_stream_close before <db> is used again. Errors as ms_db_query;
+ * a statement without a result set is MS_EINVAL. */
+int ms_db_stream_open(struct ms_db *db, const char *sql,
+		      struct ms_db_stream **out, struct ms_err *err) MS_WUR;
+
+/* Reads the next row: returns 1 with *<vals> / *<lens> pointing at the row
+ * (borrowed until the next call; vals[i] NULL for SQL NULL), 0 at the end,
+ * or a negative code (a lost connection, or an error the server sent after
+ * some rows). */
+int ms_db_stream_next(struct ms_db_stream *s, const char *const **vals,
+		      const size_t **lens, struct ms_err *err) MS_WUR;
+
+size_t ms_db_stream_ncols(const struct ms_db_stream *s);
+
+/* Frees the stream, draining unread rows. NULL is allowed. */
+void ms_db_stream_close(struct ms_db_stream *s);
+
+/* Producer for ms_db_load_local: writes up to <size> bytes into <buf> and
+ * sets *<len> (0 = end of data). Returns 0, or a negative code after filling
+ * <err>, which aborts the load. */
+typedef int (*ms_db_infile_fn)(void *ctx, char *buf, size_t size,
+			       size_t *len, struct ms_err *err);
+
+/* Runs <sql>, a LOAD DATA LOCAL INFILE statement, on <db> (connected with
+ * opts.local_infile), sending the bytes <fn> produces as the file: nothing
+ * is read from disk whatever file name the server asks for. On success
+ * *<affected> (may be NULL) is the affected-row count and *<warnings> (may
+ * be NULL) the server's warning count. A producer error is returned as is,
+ * with its message; a server error as ms_db_exec. */
+int ms_db_load_local(struct ms_db *db, const char *sql, ms_db_infile_fn fn,
+		     void *ctx, uint64_t *affected, unsigned int *warnings,
+		     struct ms_err *err) MS_WUR;
+
+/* Affected rows and warnings of the last statement run on <db>. */
+uint64_t ms_db_affected_rows(const struct ms_db *db);
+unsigned int ms_db_warning_count(const struct ms_db *db);
+
+/* A source position: binlog file and offset, plus the GTID state at that
+ * point in the server's own notation (MySQL: an executed GTID set, MariaDB:
+ * a domain-server-seq list; "" when GTIDs are off). */
+struct ms_binlog_pos {
+	char file[256];
+	uint64_t pos;
+	char *gtid; /* owned; free with ms_binlog_pos_free */
+};
+
+/* Reads the current end of <db>'s binlog and the GTID state at exactly that
+ * point without any lock: MySQL's SHOW MASTER STATUS (SHOW BINARY LOG
+ * STATUS on 8.4+) carries Executed_Gtid_Set in the same row; on MariaDB
+ * BINLOG_GTID_POS(file, pos) gives the list at that offset. MS_EUNSUPPORTED
+ * when the binlog is off; MS_ESQL naming the privilege (REPLICATION CLIENT
+ * or BINLOG MONITOR) when the user may not read it. <out> must be zeroed. */
+int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
+			  struct ms_err *err) MS_WUR;
+void ms_binlog_pos_free(struct ms_binlog_pos *p);
 
 /* True for errors worth retrying: cannot connect (2002, 2003), lost
  * connection or server gone (2006, 2013, 2055), too many connections (1040),
