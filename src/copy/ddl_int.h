@@ -1,0 +1,85 @@
+/* Internal to src/copy/ddl*.c: a small lexer over the SQL text the server
+ * gives back (SHOW CREATE ...), and the helpers the table and object
+ * rewrites share. Nothing here does I/O except the ms_ddl_show* helpers. */
+#ifndef MS_COPY_DDL_INT_H
+#define MS_COPY_DDL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "copy/ddl.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "db/db.h"
+
+#define MS_DDL_COMPONENT "copy"
+/* Cap of every statement built here (a view or routine text, a table). */
+#define MS_DDL_SQL_MAX ((size_t)64 << 20)
+
+enum ms_ddl_tok_kind {
+	MS_DDL_TOK_END = 0,
+	MS_DDL_TOK_WORD,   /* unquoted identifier or keyword */
+	MS_DDL_TOK_QIDENT, /* `backquoted` identifier */
+	MS_DDL_TOK_STRING, /* 'string' or "string" */
+	MS_DDL_TOK_PUNCT,  /* any other single byte */
+};
+
+struct ms_ddl_tok {
+	enum ms_ddl_tok_kind kind;
+	size_t start, end; /* byte span in the text, quotes included */
+};
+
+/* Reads the token at *<pos> of <s> (<n> bytes), skipping white space and
+ * comments (a versioned comment's opening marker and its closing star-slash
+ * are skipped, its content is lexed), and moves *<pos> past it. Returns 0
+ * (END at the end of the text) or MS_EPARSE for an unterminated quote or
+ * comment. */
+int ms_ddl_lex(const char *s, size_t n, size_t *pos,
+	       struct ms_ddl_tok *tok) MS_WUR;
+
+/* True when token <t> of <s> is the word <kw> (case-insensitive). */
+bool ms_ddl_tok_is(const char *s, const struct ms_ddl_tok *t, const char *kw);
+
+/* Appends the name token <t> (a word or a backquoted identifier, unescaped)
+ * to <out>. MS_EPARSE for another kind of token, or a buffer error. */
+int ms_ddl_tok_name(const char *s, const struct ms_ddl_tok *t,
+		    struct ms_buf *out) MS_WUR;
+
+/* Where the parts of a CREATE statement are (ms_ddl_parse_head). */
+struct ms_ddl_head {
+	size_t create_end;		   /* just after the word CREATE */
+	bool or_replace;		   /* CREATE OR REPLACE ... */
+	size_t definer_start, definer_end; /* "DEFINER=..." span, or 0,0 */
+	size_t name_start, name_end;	   /* object name, maybe qualified */
+	size_t after_name;		   /* lexer position after the name */
+};
+
+/* Parses "CREATE [OR REPLACE] [options] [DEFINER=d] [options] <kind>
+ * [IF NOT EXISTS] name" at the start of <s>: <kind> is VIEW, PROCEDURE,
+ * FUNCTION, TRIGGER or EVENT. Returns 0 or MS_EPARSE. */
+int ms_ddl_parse_head(const char *s, size_t n, const char *kind,
+		      struct ms_ddl_head *h) MS_WUR;
+
+/* Appends <s> with the span [<start>, <end>) replaced by <with>. */
+int ms_ddl_splice(struct ms_buf *out, const char *s, size_t n, size_t start,
+		  size_t end, const char *with) MS_WUR;
+
+/* Maps <schema>.<table> through <r> (NULL = identity) and appends the
+ * target names to <ts> / <tt> (<tt> may be NULL to map the schema only). */
+int ms_ddl_map(const struct ms_rules *r, const char *schema, const char *table,
+	       struct ms_buf *ts, struct ms_buf *tt) MS_WUR;
+
+/* True when <name> holds a byte that no rewrite here accepts (newline or
+ * carriage return). */
+bool ms_ddl_bad_name(const char *name);
+
+/* Runs "SHOW CREATE <what> `schema`.`name`" on <db> and returns its result
+ * (caller frees). MS_ENOTFOUND when there is no row. */
+int ms_ddl_show(struct ms_db *db, const char *what, const char *schema,
+		const char *name, struct ms_db_result **out,
+		struct ms_err *err) MS_WUR;
+
+/* Column <col> (by name) of the first row of <r>, or NULL. Borrowed. */
+const char *ms_ddl_col(const struct ms_db_result *r, const char *col);
+
+#endif

@@ -1,0 +1,312 @@
+/* SQL text helpers for the target DDL rewrites (ddl_int.h): a lexer that
+ * knows quotes and comments, the CREATE header parser, name mapping. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "copy/ddl_int.h"
+#include "db/quote.h"
+
+static bool word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Skips white space and comments from <i>; returns the new position, or
+ * n + 1 for an unterminated comment. */
+static size_t skip_space(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+			      s[i] == '\r' || s[i] == '\f'))
+			i++;
+		else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/')
+			i += 2; /* end of a versioned comment */
+		else if (i + 2 < n && s[i] == '/' && s[i + 1] == '*' &&
+			 s[i + 2] == '!') {
+			i += 3;
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
+			for (i += 2; i + 1 < n; i++)
+				if (s[i] == '*' && s[i + 1] == '/')
+					break;
+			if (i + 1 >= n)
+				return n + 1;
+			i += 2;
+		} else if (s[i] == '#' ||
+			   (i + 2 < n && s[i] == '-' && s[i + 1] == '-' &&
+			    (s[i + 2] == ' ' || s[i + 2] == '\t'))) {
+			while (i < n && s[i] != '\n')
+				i++;
+		} else {
+			return i;
+		}
+	}
+}
+
+/* Position after the quoted token opening at <i>, or n + 1 when it is not
+ * terminated. Strings honour backslash escapes and doubled quotes;
+ * backquoted names only doubled backquotes. */
+static size_t skip_quoted(const char *s, size_t n, size_t i)
+{
+	char q = s[i];
+
+	for (i++; i < n; i++) {
+		if (s[i] == '\\' && q != '`') {
+			i++;
+		} else if (s[i] == q) {
+			if (i + 1 < n && s[i + 1] == q)
+				i++;
+			else
+				return i + 1;
+		}
+	}
+	return n + 1;
+}
+
+int ms_ddl_lex(const char *s, size_t n, size_t *pos, struct ms_ddl_tok *tok)
+{
+	size_t i = skip_space(s, n, *pos);
+
+	if (i > n)
+		return MS_EPARSE;
+	tok->start = i;
+	if (i == n) {
+		tok->kind = MS_DDL_TOK_END;
+	} else if (s[i] == '`' || s[i] == '\'' || s[i] == '"') {
+		tok->kind = s[i] == '`' ? MS_DDL_TOK_QIDENT : MS_DDL_TOK_STRING;
+		i = skip_quoted(s, n, i);
+		if (i > n)
+			return MS_EPARSE;
+	} else if (word_byte((unsigned char)s[i])) {
+		tok->kind = MS_DDL_TOK_WORD;
+		while (i < n && word_byte((unsigned char)s[i]))
+			i++;
+	} else {
+		tok->kind = MS_DDL_TOK_PUNCT;
+		i++;
+	}
+	tok->end = i;
+	*pos = i;
+	return 0;
+}
+
+bool ms_ddl_tok_is(const char *s, const struct ms_ddl_tok *t, const char *kw)
+{
+	size_t len = strlen(kw);
+
+	return t->kind == MS_DDL_TOK_WORD && t->end - t->start == len &&
+	       strncasecmp(s + t->start, kw, len) == 0;
+}
+
+int ms_ddl_tok_name(const char *s, const struct ms_ddl_tok *t,
+		    struct ms_buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	if (t->kind == MS_DDL_TOK_WORD)
+		return ms_buf_add(out, s + t->start, t->end - t->start);
+	if (t->kind != MS_DDL_TOK_QIDENT)
+		return MS_EPARSE;
+	for (i = t->start + 1; rc == 0 && i + 1 < t->end; i++) {
+		rc = ms_buf_addc(out, s[i]);
+		if (s[i] == '`')
+			i++; /* a doubled backquote is one */
+	}
+	return rc;
+}
+
+/* Reads a name (one or two parts) at *<pos>; fills its span. */
+static int parse_name(const char *s, size_t n, size_t *pos, size_t *start,
+		      size_t *end)
+{
+	struct ms_ddl_tok t;
+	size_t save;
+
+	if (ms_ddl_lex(s, n, pos, &t) ||
+	    (t.kind != MS_DDL_TOK_WORD && t.kind != MS_DDL_TOK_QIDENT))
+		return MS_EPARSE;
+	*start = t.start;
+	*end = t.end;
+	save = *pos;
+	if (ms_ddl_lex(s, n, pos, &t) == 0 && t.kind == MS_DDL_TOK_PUNCT &&
+	    s[t.start] == '.') {
+		if (ms_ddl_lex(s, n, pos, &t) ||
+		    (t.kind != MS_DDL_TOK_WORD && t.kind != MS_DDL_TOK_QIDENT))
+			return MS_EPARSE;
+		*end = t.end;
+		return 0;
+	}
+	*pos = save;
+	return 0;
+}
+
+/* DEFINER = user[@host] | CURRENT_USER[()] after the word DEFINER. */
+static int parse_definer(const char *s, size_t n, size_t *pos, size_t *end)
+{
+	struct ms_ddl_tok t;
+	size_t save;
+
+	if (ms_ddl_lex(s, n, pos, &t) || t.kind != MS_DDL_TOK_PUNCT ||
+	    s[t.start] != '=')
+		return MS_EPARSE;
+	if (ms_ddl_lex(s, n, pos, &t) || t.kind == MS_DDL_TOK_END ||
+	    t.kind == MS_DDL_TOK_PUNCT)
+		return MS_EPARSE;
+	*end = t.end;
+	save = *pos;
+	if (ms_ddl_lex(s, n, pos, &t))
+		return MS_EPARSE;
+	if (t.kind == MS_DDL_TOK_PUNCT && s[t.start] == '@') {
+		if (ms_ddl_lex(s, n, pos, &t) || t.kind == MS_DDL_TOK_END ||
+		    t.kind == MS_DDL_TOK_PUNCT)
+			return MS_EPARSE;
+		*end = t.end;
+	} else if (t.kind == MS_DDL_TOK_PUNCT && s[t.start] == '(') {
+		if (ms_ddl_lex(s, n, pos, &t) || s[t.start] != ')')
+			return MS_EPARSE;
+		*end = t.end;
+	} else {
+		*pos = save;
+	}
+	return 0;
+}
+
+/* After the kind word: optional IF NOT EXISTS, then the name. */
+static int parse_head_name(const char *s, size_t n, size_t pos,
+			   struct ms_ddl_head *h)
+{
+	struct ms_ddl_tok t;
+	size_t save = pos;
+
+	if (ms_ddl_lex(s, n, &pos, &t))
+		return MS_EPARSE;
+	if (ms_ddl_tok_is(s, &t, "IF")) {
+		if (ms_ddl_lex(s, n, &pos, &t) ||
+		    !ms_ddl_tok_is(s, &t, "NOT") ||
+		    ms_ddl_lex(s, n, &pos, &t) ||
+		    !ms_ddl_tok_is(s, &t, "EXISTS"))
+			return MS_EPARSE;
+	} else {
+		pos = save;
+	}
+	if (parse_name(s, n, &pos, &h->name_start, &h->name_end))
+		return MS_EPARSE;
+	h->after_name = pos;
+	return 0;
+}
+
+int ms_ddl_parse_head(const char *s, size_t n, const char *kind,
+		      struct ms_ddl_head *h)
+{
+	struct ms_ddl_tok t;
+	size_t pos = 0, guard;
+
+	memset(h, 0, sizeof(*h));
+	if (ms_ddl_lex(s, n, &pos, &t) || !ms_ddl_tok_is(s, &t, "CREATE"))
+		return MS_EPARSE;
+	h->create_end = t.end;
+	/* At most a handful of options come before the kind. */
+	for (guard = 0; guard < 32; guard++) {
+		if (ms_ddl_lex(s, n, &pos, &t) || t.kind == MS_DDL_TOK_END)
+			return MS_EPARSE;
+		if (ms_ddl_tok_is(s, &t, kind))
+			return parse_head_name(s, n, pos, h);
+		if (ms_ddl_tok_is(s, &t, "REPLACE"))
+			h->or_replace = true;
+		if (ms_ddl_tok_is(s, &t, "DEFINER")) {
+			h->definer_start = t.start;
+			if (parse_definer(s, n, &pos, &h->definer_end))
+				return MS_EPARSE;
+		}
+	}
+	return MS_EPARSE;
+}
+
+int ms_ddl_splice(struct ms_buf *out, const char *s, size_t n, size_t start,
+		  size_t end, const char *with)
+{
+	int rc = ms_buf_add(out, s, start);
+
+	if (rc == 0)
+		rc = ms_buf_addstr(out, with);
+	if (rc == 0)
+		rc = ms_buf_add(out, s + end, n - end);
+	return rc;
+}
+
+int ms_ddl_map(const struct ms_rules *r, const char *schema, const char *table,
+	       struct ms_buf *ts, struct ms_buf *tt)
+{
+	int rc;
+
+	if (r)
+		return ms_rules_map(r, schema, table, ts, tt);
+	rc = ms_buf_addstr(ts, schema);
+	if (rc == 0 && tt)
+		rc = ms_buf_addstr(tt, table);
+	return rc;
+}
+
+bool ms_ddl_bad_name(const char *name)
+{
+	return name && strpbrk(name, "\n\r") != NULL;
+}
+
+int ms_ddl_show(struct ms_db *db, const char *what, const char *schema,
+		const char *name, struct ms_db_result **out, struct ms_err *err)
+{
+	struct ms_buf sql;
+	struct ms_err e2;
+	int rc;
+
+	*out = NULL;
+	ms_buf_init(&sql, 4096);
+	rc = ms_buf_addf(&sql, "SHOW CREATE %s ", what);
+	if (rc == 0)
+		rc = ms_quote_qualified(&sql, schema, name);
+	if (rc) {
+		ms_buf_free(&sql);
+		return MS_ERR(err, rc, "%s.%s: cannot build SHOW CREATE %s",
+			      schema, name, what);
+	}
+	/* Backquoted names, and no sql_mode that changes the text
+	 * (ANSI_QUOTES, NO_TABLE_OPTIONS, ...); the mode is put back. */
+	rc = ms_db_exec(db,
+			"SET @ms_ddl_sql_mode = @@SESSION.sql_mode, "
+			"SESSION sql_mode = '', "
+			"SESSION sql_quote_show_create = 1",
+			err);
+	if (rc == 0)
+		rc = ms_db_query(db, ms_buf_str(&sql), out, err);
+	ms_buf_free(&sql);
+	if (ms_db_exec(db, "SET SESSION sql_mode = @ms_ddl_sql_mode", &e2) &&
+	    rc == 0) {
+		ms_db_result_free(*out);
+		*out = NULL;
+		if (err)
+			*err = e2;
+		rc = e2.code;
+	}
+	if (rc)
+		return ms_err_prefix(err, "%s.%s: SHOW CREATE %s", schema, name,
+				     what);
+	if (ms_db_result_nrows(*out) == 0) {
+		ms_db_result_free(*out);
+		*out = NULL;
+		return MS_ERR(err, MS_ENOTFOUND,
+			      "%s.%s: SHOW CREATE %s returned no row", schema,
+			      name, what);
+	}
+	return 0;
+}
+
+const char *ms_ddl_col(const struct ms_db_result *r, const char *col)
+{
+	int c = ms_db_result_col(r, col);
+
+	return c < 0 ? NULL : ms_db_result_get(r, 0, (size_t)c);
+}
