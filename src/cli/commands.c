@@ -28,8 +28,18 @@ const struct ms_cmd ms_commands[] = {
      ms_binlog_optdefs, ms_cmd_binlog},
     {"assess", "inventory and risk report", "assess [options]", "Planned.",
      NULL, NULL},
-    {"copy", "schema and consistent parallel full copy", "copy [options]",
-     "Planned.", NULL, NULL},
+    {"copy", "schema and consistent parallel full copy",
+     "copy --source URI --target URI [options]",
+     "Creates the selected databases and tables on the target (mapping "
+     "rules\napplied) and copies their rows straight from the source, in "
+     "parallel chunks,\nconsistently while the source takes writes. It "
+     "records the binlog position\nsync starts from. Progress is kept in "
+     "the control schema: after an interruption\n(even kill -9) rerun the "
+     "same command to resume. Views and routines are\ncreated after the "
+     "data; triggers and events are recorded for cutover.\nExit 0 when "
+     "done, 2 for usage or configuration errors (unknown schema,\nexisting "
+     "table), 3 for runtime failures. Design: docs/copy.md.",
+     ms_copy_optdefs, ms_cmd_copy},
     {"sync", "binlog CDC source to target (or reverse)", "sync [options]",
      "Planned.", NULL, NULL},
     {"run", "copy, then sync, as one job", "run [options]", "Planned.", NULL,

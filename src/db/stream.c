@@ -214,10 +214,9 @@ int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
 	const char *file, *pos, *gtid;
 	int rc, c;
 
-	rc = ms_db_query(db,
-			 new_syntax ? "SHOW BINARY LOG STATUS"
-				    : "SHOW MASTER STATUS",
-			 &r, err);
+	rc = ms_db_query(
+	    db, new_syntax ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS",
+	    &r, err);
 	if (rc == MS_ESQL && err &&
 	    (err->sql_errno == 1227 || err->sql_errno == 1142))
 		return db_pos_denied(db, err);

@@ -370,3 +370,30 @@ int ms_rules_add_exclude(struct ms_rules *r, const char *pattern,
 {
 	return add_shortcut(r, pattern, MS_RULE_EXCLUDE, err);
 }
+
+int ms_rules_check_schemas(const struct ms_rules *r,
+			   const char *const *schemas, size_t n,
+			   struct ms_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++) {
+		const struct ms_rule *rule = &r->v[i];
+		bool found = false;
+
+		if (rule->kind != MS_RULE_INCLUDE &&
+		    rule->kind != MS_RULE_EXPLICIT)
+			continue;
+		for (j = 0; j < n && !found; j++)
+			found = rule->kind == MS_RULE_EXPLICIT
+				    ? strcmp(rule->schema, schemas[j]) == 0
+				    : ms_rules_wildcard_match(rule->schema,
+							      schemas[j]);
+		if (!found)
+			return MS_ERR(err, MS_ECONFIG,
+				      "%s: no schema matches '%s' on the "
+				      "source",
+				      rule->origin, rule->schema);
+	}
+	return 0;
+}

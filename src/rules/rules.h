@@ -84,6 +84,16 @@ int ms_rules_map(const struct ms_rules *r, const char *schema,
 		 const char *table, struct ms_buf *out_schema,
 		 struct ms_buf *out_table) MS_WUR;
 
+/* Checks that every include or explicit selection rule can select
+ * something: for each such rule, some schema in <schemas> (<n> names,
+ * borrowed) must match its schema pattern. A rule that matches none fails
+ * with MS_ECONFIG naming the rule and the schema pattern, e.g. "--include
+ * 'shpo.%': no schema matches 'shpo' on the source". Catches misspelt
+ * schemas before a copy silently selects nothing. */
+int ms_rules_check_schemas(const struct ms_rules *r,
+			   const char *const *schemas, size_t n,
+			   struct ms_err *err) MS_WUR;
+
 /* Matches <name> against a DMS wildcard <pattern> ('%' any run, '_' any one
  * character, '[abc]' / '[a-z]' / '[^a]' a class; matching is
  * case-sensitive like DMS on MySQL). Exposed for tests. */
