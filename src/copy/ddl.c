@@ -27,7 +27,7 @@ struct tbl {
 	size_t nelems;
 	size_t close; /* the ')' that ends the element list */
 	struct ms_buf create, index, fk;
-	size_t columns, ndefer, nfk;
+	size_t columns, ndefer, nfk, nkept;
 };
 
 static int unsupported(const struct ms_table *t, struct ms_err *err,
@@ -140,16 +140,20 @@ static bool deferrable(const struct tbl *b, const struct ms_ddl_tok *name)
 	return !(c && c->auto_increment);
 }
 
-static int append_to(struct ms_buf *out, const struct tbl *b,
+/* Appends <sep> (or <sep_first> when <out> holds no element yet) and the
+ * element <e>, or <text> when set. */
+static int append_to(struct ms_buf *out, size_t *count, const struct tbl *b,
 		     const char *sep_first, const char *sep,
 		     const struct span *e, const char *text, size_t len)
 {
-	int rc = ms_buf_addstr(out, out->len ? sep : sep_first);
+	int rc = ms_buf_addstr(out, *count ? sep : sep_first);
 
 	if (rc == 0 && text)
 		rc = ms_buf_add(out, text, len);
 	else if (rc == 0)
 		rc = ms_buf_add(out, b->text + e->start, e->end - e->start);
+	if (rc == 0)
+		(*count)++;
 	return rc;
 }
 
@@ -220,7 +224,8 @@ static int add_fk(struct tbl *b, const struct span *e, struct ms_err *err)
 	if (rc == 0)
 		rc = ms_buf_add(&fk, b->text + pos, e->end - pos);
 	if (rc == 0)
-		rc = append_to(&b->fk, b, " ADD ", ", ADD ", e, fk.ptr, fk.len);
+		rc = append_to(&b->fk, &b->nfk, b, " ADD ", ", ADD ", e, fk.ptr,
+			       fk.len);
 	ms_buf_free(&fk);
 	if (rc == MS_EPARSE)
 		return unsupported(b->t, err, "foreign key not understood",
@@ -290,18 +295,15 @@ static int sort_elements(struct tbl *b, struct ms_err *err)
 		if (kind == ELEM_COLUMN)
 			b->columns++;
 		if (kind == ELEM_FK) {
-			b->nfk++;
 			rc = add_fk(b, e, err);
 			continue;
 		}
 		if (kind == ELEM_DEFER)
-			b->ndefer++;
-		if (kind == ELEM_DEFER)
-			rc = append_to(&b->index, b, " ADD ", ", ADD ", e, NULL,
-				       0);
+			rc = append_to(&b->index, &b->ndefer, b, " ADD ",
+				       ", ADD ", e, NULL, 0);
 		else
-			rc = append_to(&b->create, b, "\n  ", ",\n  ", e, NULL,
-				       0);
+			rc = append_to(&b->create, &b->nkept, b, "\n  ",
+				       ",\n  ", e, NULL, 0);
 		if (rc)
 			rc = MS_ERR(err, rc, "%s.%s: statement too large",
 				    b->t->schema, b->t->name);

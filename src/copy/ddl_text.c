@@ -144,6 +144,16 @@ static int parse_name(const char *s, size_t n, size_t *pos, size_t *start,
 	return 0;
 }
 
+/* True when the token at <pos> is '=' (DEFINER=, not SQL SECURITY
+ * DEFINER). */
+static bool next_is_eq(const char *s, size_t n, size_t pos)
+{
+	struct ms_ddl_tok t;
+
+	return ms_ddl_lex(s, n, &pos, &t) == 0 && t.kind == MS_DDL_TOK_PUNCT &&
+	       s[t.start] == '=';
+}
+
 /* DEFINER = user[@host] | CURRENT_USER[()] after the word DEFINER. */
 static int parse_definer(const char *s, size_t n, size_t *pos, size_t *end)
 {
@@ -217,7 +227,7 @@ int ms_ddl_parse_head(const char *s, size_t n, const char *kind,
 			return parse_head_name(s, n, pos, h);
 		if (ms_ddl_tok_is(s, &t, "REPLACE"))
 			h->or_replace = true;
-		if (ms_ddl_tok_is(s, &t, "DEFINER")) {
+		if (ms_ddl_tok_is(s, &t, "DEFINER") && next_is_eq(s, n, pos)) {
 			h->definer_start = t.start;
 			if (parse_definer(s, n, &pos, &h->definer_end))
 				return MS_EPARSE;
