@@ -98,5 +98,7 @@ int ms_cmd_binlog(const struct ms_opts *opts);
 extern const struct ms_optdef ms_binlog_optdefs[];
 int ms_cmd_copy(const struct ms_opts *opts);
 extern const struct ms_optdef ms_copy_optdefs[];
+int ms_cmd_status(const struct ms_opts *opts);
+extern const struct ms_optdef ms_status_optdefs[];
 
 #endif

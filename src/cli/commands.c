@@ -52,7 +52,11 @@ const struct ms_cmd ms_commands[] = {
      NULL, NULL},
     {"failback", "switch traffic back to the source", "failback [options]",
      "Planned.", NULL, NULL},
-    {"status", "where a job stands", "status [options]", "Planned.", NULL,
-     NULL},
+    {"status", "where a job stands", "status --target URI [options]",
+     "Reads the control schema on the target and shows where the job "
+     "stands: the\ncopy's start position and, per table, its state and the "
+     "rows copied.\nExit 0, 3 when nothing is recorded or the target "
+     "cannot be reached.",
+     ms_status_optdefs, ms_cmd_status},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
