@@ -423,11 +423,40 @@ static int show_create(struct ms_db *src, const struct ms_table *t, char **out,
 	return rc;
 }
 
+/* InnoDB needs the AUTO_INCREMENT column first in some key; MyISAM also
+ * allows it later in a key (a counter per group of the columns before
+ * it), which InnoDB can neither create nor reproduce. */
+static int check_autoinc(const struct ms_table *t, struct ms_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->ncolumns; i++) {
+		if (!t->columns[i].auto_increment)
+			continue;
+		for (j = 0; j < t->nindexes; j++)
+			if (t->indexes[j].ncolumns &&
+			    strcmp(t->indexes[j].columns[0],
+				   t->columns[i].name) == 0)
+				return 0;
+		return MS_ERR(
+		    err, MS_EUNSUPPORTED,
+		    "%s.%s: AUTO_INCREMENT column %s is not the first "
+		    "column of a key (a per-group counter of %s), "
+		    "which InnoDB cannot convert; change the key or "
+		    "keep the engine",
+		    t->schema, t->name, t->columns[i].name, t->engine);
+	}
+	return 0;
+}
+
 static int build(struct tbl *b, const char *tschema, const char *ttable,
 		 struct ms_ddl_table *out, struct ms_err *err)
 {
 	bool convert = b->o->convert_myisam && convertible(b->t->engine);
 	int rc;
+
+	if (convert && (rc = check_autoinc(b->t, err)) != 0)
+		return rc;
 
 	rc = ms_buf_addstr(&b->create, "CREATE TABLE ");
 	if (rc == 0)

@@ -2,6 +2,7 @@
  * CREATE statements, names mapped and qualified, DEFINER kept, stored with
  * the session context they need in `<control>`.`deferred_objects`. The
  * copy never creates them: row events already carry their effects. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,8 +172,9 @@ static int rename_in(const char *text, const char *kind, const char *ts,
 
 /* Reads one trigger or event (<tr> or <ev>) and stores its row. */
 static int record_one(struct ms_db *src, struct ms_db *tgt, const char *ctl,
-		      const struct ms_ddl_opts *o, const struct ms_trigger *tr,
-		      const struct ms_event *ev, struct ms_err *err)
+		      const struct ms_schema *s, const struct ms_ddl_opts *o,
+		      const struct ms_trigger *tr, const struct ms_event *ev,
+		      struct ms_err *err)
 {
 	const char *kind = tr ? "TRIGGER" : "EVENT";
 	const char *schema = tr ? tr->schema : ev->schema;
@@ -180,6 +182,7 @@ static int record_one(struct ms_db *src, struct ms_db *tgt, const char *ctl,
 	struct ms_db_result *res = NULL;
 	struct ms_buf ts, tt, sql;
 	const char *text;
+	char label[MS_IDENT_MAX_BYTES * 2 + 16];
 	struct row r;
 	int rc;
 
@@ -214,6 +217,8 @@ static int record_one(struct ms_db *src, struct ms_db *tgt, const char *ctl,
 		r.cs = ms_ddl_col(res, "character_set_client");
 		r.coll = ms_ddl_col(res, "collation_connection");
 		r.tz = tr ? NULL : ms_ddl_col(res, "time_zone");
+		snprintf(label, sizeof(label), "%s %s.%s", kind, schema, name);
+		ms_ddl_warn_body_refs(s, o, label, r.sql);
 		rc = store(tgt, ctl, &r, err);
 	} else {
 		rc = MS_ERR(err, rc == MS_EPARSE ? MS_EUNSUPPORTED : rc,
@@ -238,12 +243,13 @@ int ms_ddl_record_deferred(struct ms_db *src, struct ms_db *tgt,
 
 	rc = ensure_table(tgt, ctl, err);
 	for (i = 0; rc == 0 && i < s->ntriggers; i++) {
-		rc = record_one(src, tgt, ctl, o, &s->triggers[i], NULL, err);
+		rc =
+		    record_one(src, tgt, ctl, s, o, &s->triggers[i], NULL, err);
 		if (rc == 0)
 			counts->triggers++;
 	}
 	for (i = 0; rc == 0 && i < s->nevents; i++) {
-		rc = record_one(src, tgt, ctl, o, NULL, &s->events[i], err);
+		rc = record_one(src, tgt, ctl, s, o, NULL, &s->events[i], err);
 		if (rc == 0)
 			counts->events++;
 	}

@@ -69,6 +69,14 @@ int ms_ddl_splice(struct ms_buf *out, const char *s, size_t n, size_t start,
 int ms_ddl_map(const struct ms_rules *r, const char *schema, const char *table,
 	       struct ms_buf *ts, struct ms_buf *tt) MS_WUR;
 
+/* Logs a warning naming <label> when <text> (a routine, trigger or event
+ * statement, already renamed) names a source schema of <s> as a qualifier
+ * while the rules give that schema another name on the target: such bodies
+ * are not rewritten. */
+void ms_ddl_warn_body_refs(const struct ms_schema *s,
+			   const struct ms_ddl_opts *o, const char *label,
+			   const char *text);
+
 /* True when <name> holds a byte that no rewrite here accepts (newline or
  * carriage return). */
 bool ms_ddl_bad_name(const char *name);

@@ -507,8 +507,9 @@ static int routine_run(struct ms_db *tgt, const struct stmt *st,
 }
 
 static int routine_one(struct ms_db *src, struct ms_db *tgt,
-		       const struct ms_routine *r, const struct ms_ddl_opts *o,
-		       struct ms_ddl_counts *c, struct ms_err *err)
+		       const struct ms_schema *s, const struct ms_routine *r,
+		       const struct ms_ddl_opts *o, struct ms_ddl_counts *c,
+		       struct ms_err *err)
 {
 	bool fn = strcasecmp(r->type, "FUNCTION") == 0;
 	const char *kind = fn ? "FUNCTION" : "PROCEDURE";
@@ -549,6 +550,8 @@ static int routine_one(struct ms_db *src, struct ms_db *tgt,
 		rc = prepare(text, kind, r->schema, r->name, ms_buf_str(&ts),
 			     r->name, false, NULL, o, &st, err);
 	if (rc == 0)
+		ms_ddl_warn_body_refs(s, o, st.label, st.sql);
+	if (rc == 0)
 		rc = routine_run(
 		    tgt, &st, ms_buf_str(&drop), ms_ddl_col(res, "sql_mode"),
 		    ms_ddl_col(res, "collation_connection"), c, err);
@@ -574,7 +577,7 @@ int ms_ddl_views_routines(struct ms_db *src, struct ms_db *tgt,
 		err = &local;
 	/* Routines first: views may call functions. */
 	for (i = 0; rc == 0 && i < s->nroutines; i++)
-		rc = routine_one(src, tgt, &s->routines[i], o, counts, err);
+		rc = routine_one(src, tgt, s, &s->routines[i], o, counts, err);
 	if (rc == 0)
 		rc = create_views(src, tgt, s, o, counts, err);
 	return rc;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "copy/ddl_int.h"
+#include "core/log.h"
 #include "db/quote.h"
 
 static bool word_byte(unsigned char c)
@@ -259,6 +260,58 @@ int ms_ddl_map(const struct ms_rules *r, const char *schema, const char *table,
 	if (rc == 0 && tt)
 		rc = ms_buf_addstr(tt, table);
 	return rc;
+}
+
+/* The source schema of <s> named by <name> when it is renamed, or NULL. */
+static const char *renamed_schema(const struct ms_schema *s,
+				  const struct ms_ddl_opts *o, const char *name)
+{
+	struct ms_buf ts;
+	const char *found = NULL;
+	size_t i;
+
+	ms_buf_init(&ts, MS_IDENT_MAX_BYTES * 2);
+	for (i = 0; i < s->ndatabases && !found; i++) {
+		if (strcmp(s->databases[i].name, name) != 0)
+			continue;
+		ms_buf_reset(&ts);
+		if (ms_ddl_map(o->rules, name, NULL, &ts, NULL) == 0 &&
+		    strcmp(ms_buf_str(&ts), name) != 0)
+			found = s->databases[i].name;
+	}
+	ms_buf_free(&ts);
+	return found;
+}
+
+void ms_ddl_warn_body_refs(const struct ms_schema *s,
+			   const struct ms_ddl_opts *o, const char *label,
+			   const char *text)
+{
+	struct ms_ddl_tok k, next;
+	struct ms_buf name;
+	size_t n = strlen(text), pos = 0, after;
+	const char *hit = NULL;
+
+	ms_buf_init(&name, MS_IDENT_MAX_BYTES * 2);
+	while (!hit && ms_ddl_lex(text, n, &pos, &k) == 0 &&
+	       k.kind != MS_DDL_TOK_END) {
+		if (k.kind != MS_DDL_TOK_WORD && k.kind != MS_DDL_TOK_QIDENT)
+			continue;
+		after = pos;
+		if (ms_ddl_lex(text, n, &after, &next) ||
+		    next.kind != MS_DDL_TOK_PUNCT || text[next.start] != '.')
+			continue;
+		ms_buf_reset(&name);
+		if (ms_ddl_tok_name(text, &k, &name) == 0)
+			hit = renamed_schema(s, o, ms_buf_str(&name));
+	}
+	ms_buf_free(&name);
+	if (hit)
+		MS_LOG_WARN(MS_DDL_COMPONENT,
+			    "event=body_names_source_schema object=\"%s\" "
+			    "schema=\"%s\" reason=\"the body is copied as is "
+			    "and names a schema the rules rename\"",
+			    label, hit);
 }
 
 bool ms_ddl_bad_name(const char *name)

@@ -15,6 +15,7 @@
 #include "it.h"
 #include "copy/ddl.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/uri.h"
 #include "db/db.h"
 #include "db/quote.h"
@@ -98,6 +99,8 @@ static const char *const source_sql[] = {
     "CREATE DEFINER=`root`@`localhost` FUNCTION " SRC
     ".f_tax(x decimal(10,2)) RETURNS decimal(10,2) DETERMINISTIC"
     " RETURN x * 0.2",
+    "CREATE DEFINER=`root`@`localhost` PROCEDURE " SRC
+    ".p_qual() SELECT COUNT(*) FROM " SRC ".items",
     "CREATE DEFINER=`root`@`localhost` VIEW " SRC ".v_calc AS"
     " SELECT id, " SRC ".f_tax(total) AS t FROM " SRC ".orders",
     "CREATE DEFINER=`root`@`localhost` TRIGGER " SRC
@@ -497,6 +500,9 @@ static void views_and_routines(void **state)
 	struct ms_ddl_opts o = opts();
 	struct ms_ddl_counts c;
 	struct ms_err err;
+	char *logbuf = NULL;
+	size_t loglen = 0;
+	FILE *log;
 	int rc;
 
 	(void)state;
@@ -510,12 +516,27 @@ static void views_and_routines(void **state)
 
 	exec_ok(tgt_admin, "SET GLOBAL log_bin_trust_function_creators = 1");
 	memset(&c, 0, sizeof(c));
-	if (ms_ddl_views_routines(src, tgt, schema, &o, &c, &err))
+	log = open_memstream(&logbuf, &loglen);
+	assert_non_null(log);
+	ms_log_set_stream(log);
+	rc = ms_ddl_views_routines(src, tgt, schema, &o, &c, &err);
+	ms_log_set_stream(stderr);
+	fclose(log);
+	if (rc)
 		fail_msg("%s", err.msg);
-	assert_int_equal(c.routines, 2);
+	assert_int_equal(c.routines, 3);
 	assert_int_equal(c.views, 3);
-	/* root@localhost is refused to `myshift`: all five rewritten */
-	assert_int_equal(c.definers_rewritten, 5);
+	/* root@localhost is refused to `myshift`: all six rewritten, each
+	 * named in a warning */
+	assert_int_equal(c.definers_rewritten, 6);
+	assert_has(logbuf, "event=definer_rewritten object=\"VIEW `" DST
+			   "`.`a_top` (source `" SRC "`.`a_top`)\"");
+	/* p_qual's body names the renamed source schema: warned */
+	assert_has(logbuf, "event=body_names_source_schema object=\"PROCEDURE "
+			   "`" DST "`.`p_qual`");
+	assert_lacks(logbuf, "body_names_source_schema object=\"PROCEDURE `" DST
+			     "`.`p_concat`");
+	free(logbuf);
 	assert_value(tgt_admin,
 		     "SELECT DEFINER FROM information_schema.VIEWS WHERE "
 		     "TABLE_SCHEMA = '" DST "' AND TABLE_NAME = 'a_top'",
@@ -631,6 +652,36 @@ static void newline_in_name_refused(void **state)
 	exec_ok(src_admin, "DROP TABLE " SRC ".`bad\nname`, " SRC ".badcol");
 }
 
+/* MyISAM's per-group AUTO_INCREMENT cannot become InnoDB. */
+static void per_group_autoinc_refused(void **state)
+{
+	struct ms_ddl_opts o = opts();
+	struct ms_ddl_table d;
+	struct ms_schema *s = NULL;
+	struct ms_err err;
+	int rc;
+
+	(void)state;
+	exec_ok(src_admin, "CREATE TABLE " SRC ".grp (g int NOT NULL, id int "
+			   "NOT NULL AUTO_INCREMENT, PRIMARY KEY (g, id)) "
+			   "ENGINE=MyISAM");
+	if (ms_schema_read(src, keep_ours, NULL, &s, &err))
+		fail_msg("%s", err.msg);
+	memset(&d, 0, sizeof(d));
+	rc = ms_ddl_table(src, ms_schema_table(s, SRC, "grp"), DST, "grp", &o,
+			  &d, &err);
+	assert_int_equal(rc, MS_EUNSUPPORTED);
+	assert_has(err.msg, "AUTO_INCREMENT column id");
+	o.convert_myisam = false;
+	if (ms_ddl_table(src, ms_schema_table(s, SRC, "grp"), DST, "grp", &o,
+			 &d, &err))
+		fail_msg("%s", err.msg);
+	assert_has(d.create_sql, "ENGINE=MyISAM");
+	ms_ddl_table_free(&d);
+	ms_schema_free(s);
+	exec_ok(src_admin, "DROP TABLE " SRC ".grp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +690,7 @@ int main(void)
 	    cmocka_unit_test(views_and_routines),
 	    cmocka_unit_test(triggers_events_recorded),
 	    cmocka_unit_test(newline_in_name_refused),
+	    cmocka_unit_test(per_group_autoinc_refused),
 	};
 
 	it_env_or_skip("MYSHIFT_SOURCE_ADMIN");
