@@ -95,7 +95,8 @@ int ms_ddl_views_routines(struct ms_db *src, struct ms_db *tgt,
  *   kind ENUM('trigger','event'), source_schema, name, target_schema,
  *   target_table (triggers; NULL for events), create_sql (the mapped
  *   CREATE statement, DEFINER kept), sql_mode, character_set_client,
- *   collation_connection, created_at (NULL until cutover creates it),
+ *   collation_connection, time_zone (events' STARTS/ENDS are in it),
+ *   created_at (NULL until cutover creates it),
  *   PRIMARY KEY (kind, target_schema, name).
  * Rerunning replaces the rows (idempotent). Cutover creates them. */
 int ms_ddl_record_deferred(struct ms_db *src, struct ms_db *tgt,

@@ -206,6 +206,16 @@ static int db_pos_gtid_mariadb(struct ms_db *db, struct ms_binlog_pos *out,
 	return rc;
 }
 
+static void drop_newlines(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++)
+		if (*s != '\n' && *s != '\r')
+			*w++ = *s;
+	*w = '\0';
+}
+
 int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
 			  struct ms_err *err)
 {
@@ -238,6 +248,8 @@ int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
 	if (!db->mariadb) {
 		out->gtid = strdup(gtid ? gtid : "");
 		rc = out->gtid ? 0 : MS_ERR(err, MS_ENOMEM, "out of memory");
+		if (!rc) /* MySQL breaks long sets with newlines */
+			drop_newlines(out->gtid);
 	}
 	ms_db_result_free(r);
 	if (!rc && db->mariadb)
