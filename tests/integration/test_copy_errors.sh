@@ -40,7 +40,8 @@ sql source "CREATE DATABASE ce_err;
 	CREATE TABLE ce_a.t (id INT PRIMARY KEY); CREATE TABLE ce_b.t (id INT PRIMARY KEY);
 	CREATE TABLE ce_a.only_a (id INT PRIMARY KEY);
 	CREATE USER 'ce_weak'@'%' IDENTIFIED BY '$weak_pw';
-	GRANT SELECT ON ce_err.* TO 'ce_weak'@'%';"
+	GRANT SELECT ON ce_err.* TO 'ce_weak'@'%';" ||
+	{ fail "creating the fixture on the source"; finish; }
 
 target_schemas() {
 	sql target "SELECT GROUP_CONCAT(SCHEMA_NAME ORDER BY SCHEMA_NAME) FROM information_schema.SCHEMATA
