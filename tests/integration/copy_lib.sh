@@ -14,6 +14,11 @@
 #                                  table options (engine, collation,
 #                                  AUTO_INCREMENT, comment) equal
 #   count_rows ROLE S T            SELECT COUNT(*)
+#
+# base_tables, compare_schema_data and compare_defs leave out the tables
+# listed in $copy_skip_tables (an SQL list: 'a','b'), for tests that copy
+# some tables of a schema separately.
+: "${copy_skip_tables:=''}"
 
 # csql ROLE SQL: like lib.sh's sql, but raw output (no escaping of tabs and
 # newlines), big packets (a 20 MiB blob is 40 MiB of HEX), utf8mb4 and
@@ -167,6 +172,7 @@ compare_table() {
 base_tables() {
 	csql "$1" "SELECT TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = $(sql_str "$2") AND TABLE_TYPE = 'BASE TABLE'
+		  AND TABLE_NAME NOT IN ($copy_skip_tables)
 		ORDER BY TABLE_NAME"
 }
 
@@ -181,13 +187,14 @@ compare_schema_data() {
 # defs ROLE SCHEMA: the definitions compare_defs compares, in text, with
 # references to SCHEMA itself written as <self>.
 defs() {
-	local s
+	local s x=$copy_skip_tables
 	s=$(sql_str "$2")
 	csql "$1" "
 	SELECT 'table', TABLE_NAME, ENGINE, TABLE_COLLATION, AUTO_INCREMENT,
 	       CREATE_OPTIONS, TABLE_COMMENT
 	FROM information_schema.TABLES
-	WHERE TABLE_SCHEMA = $s AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME;
+	WHERE TABLE_SCHEMA = $s AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT IN ($x)
+	ORDER BY TABLE_NAME;
 	SELECT 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE,
 	       IFNULL(COLUMN_DEFAULT, '<none>'), IS_NULLABLE,
 	       IFNULL(CHARACTER_SET_NAME, '-'), IFNULL(COLLATION_NAME, '-'),
@@ -195,12 +202,14 @@ defs() {
 	FROM information_schema.COLUMNS c
 	WHERE TABLE_SCHEMA = $s
 	  AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.TABLES t
-			     WHERE t.TABLE_SCHEMA = $s AND TABLE_TYPE = 'BASE TABLE')
+			     WHERE t.TABLE_SCHEMA = $s AND TABLE_TYPE = 'BASE TABLE'
+			       AND TABLE_NAME NOT IN ($x))
 	ORDER BY TABLE_NAME, ORDINAL_POSITION;
 	SELECT 'index', TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE,
 	       IFNULL(SUB_PART, '-'), INDEX_TYPE, IFNULL(COLLATION, '-')
 	FROM information_schema.STATISTICS
-	WHERE TABLE_SCHEMA = $s ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX;
+	WHERE TABLE_SCHEMA = $s AND TABLE_NAME NOT IN ($x)
+	ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX;
 	SELECT 'fk', k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION, k.COLUMN_NAME,
 	       IF(k.REFERENCED_TABLE_SCHEMA = $s, '<self>', k.REFERENCED_TABLE_SCHEMA),
 	       k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
@@ -208,14 +217,15 @@ defs() {
 	JOIN information_schema.REFERENTIAL_CONSTRAINTS r
 	  ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
 	 AND r.TABLE_NAME = k.TABLE_NAME
-	WHERE k.TABLE_SCHEMA = $s ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION;
+	WHERE k.TABLE_SCHEMA = $s AND k.TABLE_NAME NOT IN ($x) ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION;
 	SELECT 'check', TABLE_NAME, CONSTRAINT_NAME, LEVEL, CHECK_CLAUSE
 	FROM information_schema.CHECK_CONSTRAINTS
-	WHERE CONSTRAINT_SCHEMA = $s ORDER BY TABLE_NAME, CONSTRAINT_NAME;
+	WHERE CONSTRAINT_SCHEMA = $s AND TABLE_NAME NOT IN ($x)
+	ORDER BY TABLE_NAME, CONSTRAINT_NAME;
 	SELECT 'partition', TABLE_NAME, PARTITION_NAME, PARTITION_ORDINAL_POSITION,
 	       PARTITION_METHOD, PARTITION_EXPRESSION, PARTITION_DESCRIPTION
 	FROM information_schema.PARTITIONS
-	WHERE TABLE_SCHEMA = $s AND PARTITION_NAME IS NOT NULL
+	WHERE TABLE_SCHEMA = $s AND PARTITION_NAME IS NOT NULL AND TABLE_NAME NOT IN ($x)
 	ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION;"
 }
 
