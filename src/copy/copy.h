@@ -40,9 +40,9 @@ enum ms_copy_if_exists {
 };
 
 enum ms_copy_load {
-	MS_COPY_LOAD_AUTO = 0,	 /* LOAD DATA LOCAL if the target allows it */
-	MS_COPY_LOAD_DATA,	 /* LOAD DATA LOCAL INFILE fed from memory */
-	MS_COPY_LOAD_INSERT,	 /* multi-row REPLACE statements */
+	MS_COPY_LOAD_AUTO = 0, /* LOAD DATA LOCAL if the target allows it */
+	MS_COPY_LOAD_DATA,     /* LOAD DATA LOCAL INFILE fed from memory */
+	MS_COPY_LOAD_INSERT,   /* multi-row REPLACE statements */
 };
 
 enum ms_copy_myisam {
@@ -60,25 +60,25 @@ struct ms_copy_opts {
 	enum ms_copy_if_exists if_exists;
 	enum ms_copy_load load;
 	enum ms_copy_myisam myisam;
-	bool defer_indexes;	   /* build non-unique secondary indexes and
-				      foreign keys after the data */
-	double chunk_seconds;	   /* target time per chunk (default 0.5) */
-	uint64_t rate;		   /* rows/s over all workers, 0 = no limit */
-	unsigned int max_running;  /* pause while the source's Threads_running
-				      is above this, 0 = no ceiling */
-	bool progress;		   /* live progress line on <progress_out> */
-	FILE *progress_out;	   /* borrowed; NULL = stderr */
-	unsigned int retries;	   /* connect retries */
+	bool defer_indexes;	  /* build non-unique secondary indexes and
+				     foreign keys after the data */
+	double chunk_seconds;	  /* target time per chunk (default 0.5) */
+	uint64_t rate;		  /* rows/s over all workers, 0 = no limit */
+	unsigned int max_running; /* pause while the source's Threads_running
+				     is above this, 0 = no ceiling */
+	bool progress;		  /* live progress line on <progress_out> */
+	FILE *progress_out;	  /* borrowed; NULL = stderr */
+	unsigned int retries;	  /* connect retries */
 	unsigned int connect_timeout_s;
 };
 
 struct ms_copy_result {
-	uint64_t tables;	/* tables copied (or already done) */
+	uint64_t tables; /* tables copied (or already done) */
 	uint64_t tables_skipped;
-	uint64_t rows;		/* rows written by this run */
-	uint64_t bytes;		/* bytes of row data sent by this run */
-	double seconds;		/* wall time of this run */
-	bool resumed;		/* some progress was recorded before */
+	uint64_t rows;		    /* rows written by this run */
+	uint64_t bytes;		    /* bytes of row data sent by this run */
+	double seconds;		    /* wall time of this run */
+	bool resumed;		    /* some progress was recorded before */
 	struct ms_binlog_pos start; /* where sync must start (owned) */
 	uint64_t views, routines;   /* created on the target */
 	uint64_t triggers, events;  /* recorded for cutover */

@@ -39,10 +39,10 @@ struct ms_ddl_table {
 	 * `mapped schema`.`mapped table` ...: every foreign key in one
 	 * statement (run with foreign_key_checks=0), or NULL. */
 	char *fk_sql;
-	bool converted;		  /* MyISAM (or another engine) -> InnoDB */
-	char *source_engine;	  /* as on the source */
-	size_t deferred_indexes;  /* how many in index_sql */
-	size_t fks;		  /* how many in fk_sql */
+	bool converted;		 /* MyISAM (or another engine) -> InnoDB */
+	char *source_engine;	 /* as on the source */
+	size_t deferred_indexes; /* how many in index_sql */
+	size_t fks;		 /* how many in fk_sql */
 };
 
 /* Builds the statements for table <t> (borrowed, from ms_schema_read on

@@ -143,8 +143,8 @@ void ms_db_stream_close(struct ms_db_stream *s);
 /* Producer for ms_db_load_local: writes up to <size> bytes into <buf> and
  * sets *<len> (0 = end of data). Returns 0, or a negative code after filling
  * <err>, which aborts the load. */
-typedef int (*ms_db_infile_fn)(void *ctx, char *buf, size_t size,
-			       size_t *len, struct ms_err *err);
+typedef int (*ms_db_infile_fn)(void *ctx, char *buf, size_t size, size_t *len,
+			       struct ms_err *err);
 
 /* Runs <sql>, a LOAD DATA LOCAL INFILE statement, on <db> (connected with
  * opts.local_infile), sending the bytes <fn> produces as the file: nothing

@@ -371,9 +371,8 @@ int ms_rules_add_exclude(struct ms_rules *r, const char *pattern,
 	return add_shortcut(r, pattern, MS_RULE_EXCLUDE, err);
 }
 
-int ms_rules_check_schemas(const struct ms_rules *r,
-			   const char *const *schemas, size_t n,
-			   struct ms_err *err)
+int ms_rules_check_schemas(const struct ms_rules *r, const char *const *schemas,
+			   size_t n, struct ms_err *err)
 {
 	size_t i, j;
 

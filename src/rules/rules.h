@@ -90,9 +90,8 @@ int ms_rules_map(const struct ms_rules *r, const char *schema,
  * with MS_ECONFIG naming the rule and the schema pattern, e.g. "--include
  * 'shpo.%': no schema matches 'shpo' on the source". Catches misspelt
  * schemas before a copy silently selects nothing. */
-int ms_rules_check_schemas(const struct ms_rules *r,
-			   const char *const *schemas, size_t n,
-			   struct ms_err *err) MS_WUR;
+int ms_rules_check_schemas(const struct ms_rules *r, const char *const *schemas,
+			   size_t n, struct ms_err *err) MS_WUR;
 
 /* Matches <name> against a DMS wildcard <pattern> ('%' any run, '_' any one
  * character, '[abc]' / '[a-z]' / '[^a]' a class; matching is
