@@ -33,6 +33,16 @@ static bool is_num_type(const char *dt)
 	       !strcmp(dt, "year");
 }
 
+/* Types whose text form is canonical and which refuse a binary string:
+ * MariaDB's INET4/INET6/UUID (a binary string must be their 16-byte
+ * internal form) and MySQL's JSON. Written as utf8mb4 text. */
+static bool needs_utf8(const struct cp_run *r, const char *dt)
+{
+	return !strcmp(dt, "inet4") || !strcmp(dt, "inet6") ||
+	       !strcmp(dt, "uuid") ||
+	       (!strcmp(dt, "json") && !r->mariadb_target);
+}
+
 static enum cp_lit lit_kind(const struct ms_column *c)
 {
 	const char *dt = c->data_type;
@@ -102,8 +112,7 @@ static int plan_columns(struct cp_run *r, struct cp_table *t)
 	ms_buf_init(&ins, (size_t)16 << 20);
 	for (i = 0; !rc && i < t->src->ncolumns; i++) {
 		const struct ms_column *c = &t->src->columns[i];
-		bool json_utf8 =
-		    !strcmp(c->data_type, "json") && !r->mariadb_target;
+		bool as_text = needs_utf8(r, c->data_type);
 		const char *sep = n ? ", " : "";
 
 		if (c->generated)
@@ -115,8 +124,7 @@ static int plan_columns(struct cp_run *r, struct cp_table *t)
 		rc = rc ? rc : ms_buf_addstr(&ins, n ? "," : "(");
 		rc = rc ? rc : ms_quote_ident(&ins, c->name);
 		rc = rc ? rc : ms_buf_addstr(&load, n ? "," : "(");
-		if (!rc && json_utf8) {
-			/* MySQL's JSON refuses binary strings. */
+		if (!rc && as_text) {
 			rc = ms_buf_addf(&load, "@v%zu", n);
 			rc = rc ? rc
 				: ms_buf_addstr(&set, set.len ? ", " : " SET ");
@@ -129,7 +137,7 @@ static int plan_columns(struct cp_run *r, struct cp_table *t)
 			rc = ms_quote_ident(&load, c->name);
 		}
 		t->vals[n++] = is_num_type(c->data_type) ? CP_VAL_NUM
-			       : json_utf8		 ? CP_VAL_UTF8
+			       : as_text		 ? CP_VAL_UTF8
 							 : CP_VAL_BIN;
 	}
 	rc = rc ? rc : (n ? 0 : MS_EUNSUPPORTED);

@@ -78,8 +78,10 @@ int cp_connect(const struct cp_run *r, bool source, struct ms_db **out,
 	static const char *const tgt_sql[] = {
 	    "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
 	    "SET SESSION foreign_key_checks = 0",
+	    "SET SESSION max_error_count = 65535",
 	    "SET SESSION net_write_timeout = 600",
-	    "SET SESSION net_read_timeout = 600", NULL};
+	    "SET SESSION net_read_timeout = 600",
+	    NULL};
 	static const char *const maria_src[] = {
 	    "SET SESSION max_statement_time = 0", NULL};
 	static const char *const maria_tgt[] = {

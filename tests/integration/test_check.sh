@@ -31,7 +31,8 @@ assert_contains "check output" "$out" "result: OK"
 assert_not_contains "check output" "$out" "FAIL "
 assert_match "binlog_format line" "$out" "PASS  binlog_format +binlog_format is ROW"
 assert_match "target binlog line" "$out" "PASS  log_bin"
-assert_contains "control schema line" "$out" "\`_myshift\` can be created and written"
+# Another test (or the demo) may have created it already.
+assert_match "control schema line" "$out" '`_myshift` (can be created and written|exists and is writable)'
 
 # 2. A keyless table is named in a WARN; unique NOT NULL keys count as keys,
 #    nullable unique keys don't; the MyISAM table is named too.
