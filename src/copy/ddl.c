@@ -501,25 +501,19 @@ static int take_alter(struct ms_buf *list, const char *tschema,
 	return rc;
 }
 
-int ms_ddl_table(struct ms_db *src, const struct ms_table *t,
-		 const char *tschema, const char *ttable,
-		 const struct ms_ddl_opts *o, struct ms_ddl_table *out,
-		 struct ms_err *err)
+int ms_ddl_table_text(const struct ms_table *t, const char *text, size_t n,
+		      const char *tschema, const char *ttable,
+		      const struct ms_ddl_opts *o, struct ms_ddl_table *out,
+		      struct ms_err *err)
 {
 	struct tbl b;
-	char *text = NULL;
 	int rc;
 
-	rc = check_names(t, err);
-	if (rc == 0)
-		rc = show_create(src, t, &text, err);
-	if (rc)
-		return rc;
 	memset(&b, 0, sizeof(b));
 	b.t = t;
 	b.o = o;
 	b.text = text;
-	b.n = strlen(text);
+	b.n = n;
 	ms_buf_init(&b.create, MS_DDL_SQL_MAX);
 	ms_buf_init(&b.index, MS_DDL_SQL_MAX);
 	ms_buf_init(&b.fk, MS_DDL_SQL_MAX);
@@ -535,9 +529,26 @@ int ms_ddl_table(struct ms_db *src, const struct ms_table *t,
 	ms_buf_free(&b.index);
 	ms_buf_free(&b.fk);
 	free(b.elems);
-	free(text);
 	if (rc)
 		ms_ddl_table_free(out);
+	return rc;
+}
+
+int ms_ddl_table(struct ms_db *src, const struct ms_table *t,
+		 const char *tschema, const char *ttable,
+		 const struct ms_ddl_opts *o, struct ms_ddl_table *out,
+		 struct ms_err *err)
+{
+	char *text = NULL;
+	int rc;
+
+	rc = check_names(t, err);
+	if (rc == 0)
+		rc = show_create(src, t, &text, err);
+	if (rc == 0)
+		rc = ms_ddl_table_text(t, text, strlen(text), tschema, ttable,
+				       o, out, err);
+	free(text);
 	return rc;
 }
 

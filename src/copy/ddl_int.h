@@ -34,6 +34,13 @@ struct ms_ddl_tok {
  * are skipped, its content is lexed), and moves *<pos> past it. Returns 0
  * (END at the end of the text) or MS_EPARSE for an unterminated quote or
  * comment. */
+/* The pure part of ms_ddl_table: rewrites <n> bytes of <text> (borrowed,
+ * SHOW CREATE TABLE output for <t>) into <out>. Exposed for the fuzzer. */
+int ms_ddl_table_text(const struct ms_table *t, const char *text, size_t n,
+		      const char *tschema, const char *ttable,
+		      const struct ms_ddl_opts *o, struct ms_ddl_table *out,
+		      struct ms_err *err) MS_WUR;
+
 int ms_ddl_lex(const char *s, size_t n, size_t *pos,
 	       struct ms_ddl_tok *tok) MS_WUR;
 

@@ -1,0 +1,9 @@
+CREATE TABLE `t` (
+  `id` int(11) NOT NULL AUTO_INCREMENT,
+  `b` varchar(10) DEFAULT 'a,b)' COMMENT 'x`y',
+  `c` int(11) GENERATED ALWAYS AS (`id` + 1) VIRTUAL,
+  PRIMARY KEY (`id`),
+  KEY `k` (`b`)
+) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 ROW_FORMAT=FIXED
+ PARTITION BY HASH (`id`)
+PARTITIONS 2

@@ -1,0 +1,1 @@
+CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `shop`.`order_totals` AS select `shop`.`orders`.`customer_id` AS `customer_id`,count(0) AS `orders`,sum(`shop`.`orders`.`total`) AS `spent` from `shop`.`orders` group by `shop`.`orders`.`customer_id`
