@@ -36,7 +36,7 @@ static size_t skip_space(const char *s, size_t n, size_t i)
 			if (i + 1 >= n)
 				return n + 1;
 			i += 2;
-		} else if (s[i] == '#' ||
+		} else if ((i < n && s[i] == '#') ||
 			   (i + 2 < n && s[i] == '-' && s[i + 1] == '-' &&
 			    (s[i + 2] == ' ' || s[i + 2] == '\t'))) {
 			while (i < n && s[i] != '\n')
