@@ -155,14 +155,6 @@ static int check_time_zones(struct ms_check_ctx *ctx)
 	return rc;
 }
 
-static bool filter_cb(void *arg, const char *schema, const char *table)
-{
-	const struct ms_rules *rules = arg;
-
-	return table ? ms_rules_table_selected(rules, schema, table)
-		     : ms_rules_schema_selected(rules, schema);
-}
-
 int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 		 const struct ms_check_opts *opts, struct ms_check_report *rep,
 		 struct ms_err *err)
@@ -176,7 +168,7 @@ int ms_check_run(struct ms_db *src, struct ms_db *tgt,
 		return MS_ERR(err, MS_ENOMEM, "out of memory");
 	rc = ms_check_source_server(&ctx);
 	if (!rc) {
-		rc = ms_schema_read(src, filter_cb, (void *)opts->rules,
+		rc = ms_schema_read(src, ms_rules_filter, (void *)opts->rules,
 				    &ctx.schema, err);
 		if (rc == MS_ESQL)
 			rc = ms_check_add(

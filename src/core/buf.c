@@ -119,3 +119,22 @@ char *ms_buf_take(struct ms_buf *b)
 	b->alloc = 0;
 	return p;
 }
+
+int ms_buf_addhex(struct ms_buf *b, const void *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = p;
+	char chunk[256];
+	size_t i, k = 0;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		chunk[k++] = hex[s[i] >> 4];
+		chunk[k++] = hex[s[i] & 15];
+		if (k == sizeof(chunk)) {
+			rc = ms_buf_add(b, chunk, k);
+			k = 0;
+		}
+	}
+	return rc ? rc : ms_buf_add(b, chunk, k);
+}

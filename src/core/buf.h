@@ -34,6 +34,10 @@ int ms_buf_addf(struct ms_buf *b, const char *fmt, ...) MS_PRINTF(2, 3) MS_WUR;
 int ms_buf_vaddf(struct ms_buf *b, const char *fmt, va_list ap)
     MS_PRINTF(2, 0) MS_WUR;
 
+/* Appends the <n> bytes at <p> (borrowed) as upper-case hex digits, two
+ * per byte. Returns 0, MS_ETOOLARGE or MS_ENOMEM. */
+int ms_buf_addhex(struct ms_buf *b, const void *p, size_t n) MS_WUR;
+
 /* The content as a C string (borrowed; "" when empty). */
 const char *ms_buf_str(const struct ms_buf *b);
 

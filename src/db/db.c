@@ -227,6 +227,8 @@ static int db_after_connect(struct ms_db *db, const struct ms_endpoint *ep,
 			      ms_ssl_mode_name(ep->ssl_mode));
 	db->version_num = mysql_get_server_version(db->my);
 	db->mariadb = mariadb_connection(db->my) != 0;
+	if (o->local_infile)
+		ms_db_refuse_local_files(db);
 	if (o->utc) {
 		int rc = ms_db_exec(db, "SET time_zone = '+00:00'", err);
 

@@ -38,7 +38,8 @@ struct ms_db_opts {
 					   capped at 10 s; 0 = 200 ms */
 	bool utc;	   /* SET time_zone='+00:00' after connect */
 	bool local_infile; /* allow LOAD DATA LOCAL, fed only by
-			      ms_db_load_local (never from files) */
+			      ms_db_load_local: any other LOCAL request
+			      is refused, no file is ever read */
 };
 
 /* Connects to <ep> (borrowed; ep->password may be NULL). <opts> may be NULL

@@ -39,4 +39,7 @@ struct ms_db_result {
 int ms_db_fail(struct ms_db *db, const char *what, const char *file, int line,
 	       struct ms_err *err);
 
+/* Installs a LOCAL INFILE handler that sends no file (stream.c). */
+void ms_db_refuse_local_files(struct ms_db *db);
+
 #endif

@@ -259,15 +259,10 @@ void ms_db_result_free(struct ms_db_result *r)
 
 static int db_quote_hex(struct ms_buf *out, const unsigned char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
 	int rc = ms_buf_addstr(out, "_utf8mb4 X'");
 
-	for (i = 0; rc == 0 && i < len; i++) {
-		char two[2] = {hex[s[i] >> 4], hex[s[i] & 15]};
-
-		rc = ms_buf_add(out, two, 2);
-	}
+	if (rc == 0)
+		rc = ms_buf_addhex(out, s, len);
 	if (rc == 0)
 		rc = ms_buf_addc(out, '\'');
 	return rc;

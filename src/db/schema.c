@@ -83,12 +83,7 @@ static int cmp_table(const void *x, const void *y)
 
 bool ms_sr_schema_selected(struct ms_sr *r, const char *schema)
 {
-	struct ms_database key = {.name = (char *)schema};
-
-	/* bsearch, like qsort, must not see a NULL array even when empty. */
-	return r->s->ndatabases &&
-	       bsearch(&key, r->s->databases, r->s->ndatabases, sizeof(key),
-		       cmp_database) != NULL;
+	return ms_schema_database(r->s, schema) != NULL;
 }
 
 struct ms_table *ms_sr_table(struct ms_sr *r, const char *schema,
@@ -106,6 +101,17 @@ const struct ms_table *ms_schema_table(const struct ms_schema *s,
 	if (!s || !schema || !name || !s->ntables)
 		return NULL;
 	return bsearch(&key, s->tables, s->ntables, sizeof(key), cmp_table);
+}
+
+const struct ms_database *ms_schema_database(const struct ms_schema *s,
+					     const char *name)
+{
+	struct ms_database key = {.name = (char *)name};
+
+	if (!s || !name || !s->ndatabases)
+		return NULL;
+	return bsearch(&key, s->databases, s->ndatabases, sizeof(key),
+		       cmp_database);
 }
 
 bool ms_sr_object_selected(struct ms_sr *r, const char *schema,

@@ -152,6 +152,10 @@ void ms_schema_free(struct ms_schema *s);
 const struct ms_table *ms_schema_table(const struct ms_schema *s,
 				       const char *schema, const char *name);
 
+/* Database <name> in <s>, or NULL. Borrowed from <s>. */
+const struct ms_database *ms_schema_database(const struct ms_schema *s,
+					     const char *name);
+
 /* The key copy and sync chunk by: the primary key, else the first unique key
  * whose columns are all NOT NULL (and have no prefix); NULL when the table has
  * no usable key. Borrowed from <t>. */

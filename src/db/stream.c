@@ -130,6 +130,37 @@ static int db_infile_error(void *ptr, char *msg, unsigned int size)
 	return 2000; /* CR_UNKNOWN_ERROR */
 }
 
+/* Between loads a LOCAL request (a hostile or confused server can send one
+ * after any statement) gets no file: only ms_db_load_local feeds data. */
+static int db_refuse_init(void **ptr, const char *filename, void *userdata)
+{
+	(void)filename;
+	(void)userdata;
+	*ptr = NULL;
+	return 1;
+}
+
+static int db_refuse_read(void *ptr, char *buf, unsigned int size)
+{
+	(void)ptr;
+	(void)buf;
+	(void)size;
+	return -1;
+}
+
+static int db_refuse_error(void *ptr, char *msg, unsigned int size)
+{
+	(void)ptr;
+	snprintf(msg, size, "myshift sends no local file outside its loads");
+	return 2000; /* CR_UNKNOWN_ERROR */
+}
+
+void ms_db_refuse_local_files(struct ms_db *db)
+{
+	mysql_set_local_infile_handler(db->my, db_refuse_init, db_refuse_read,
+				       db_infile_end, db_refuse_error, NULL);
+}
+
 int ms_db_load_local(struct ms_db *db, const char *sql, ms_db_infile_fn fn,
 		     void *ctx, uint64_t *affected, unsigned int *warnings,
 		     struct ms_err *err)
@@ -141,7 +172,7 @@ int ms_db_load_local(struct ms_db *db, const char *sql, ms_db_infile_fn fn,
 	mysql_set_local_infile_handler(db->my, db_infile_init, db_infile_read,
 				       db_infile_end, db_infile_error, &in);
 	rc = mysql_real_query(db->my, sql, strlen(sql));
-	mysql_set_local_infile_default(db->my);
+	ms_db_refuse_local_files(db);
 	if (in.rc) {
 		/* The server saw an aborted transfer; our message says why. */
 		if (err)

@@ -135,6 +135,14 @@ bool ms_rules_table_selected(const struct ms_rules *r, const char *schema,
 	return included;
 }
 
+bool ms_rules_filter(void *rules, const char *schema, const char *table)
+{
+	const struct ms_rules *r = rules;
+
+	return table ? ms_rules_table_selected(r, schema, table)
+		     : ms_rules_schema_selected(r, schema);
+}
+
 /* True when <pattern> matches every name ("%", "%%", ...). */
 static bool matches_all(const char *pattern)
 {

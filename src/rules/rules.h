@@ -73,6 +73,11 @@ bool ms_rules_table_selected(const struct ms_rules *r, const char *schema,
  * schemas during introspection). */
 bool ms_rules_schema_selected(const struct ms_rules *r, const char *schema);
 
+/* The rules as a schema-introspection filter (ms_schema_filter_fn in
+ * db/schema.h): <rules> is a const struct ms_rules *; <table> NULL asks
+ * about a whole schema. */
+bool ms_rules_filter(void *rules, const char *schema, const char *table);
+
 /* Appends the target schema and table names for a source table to
  * <out_schema> / <out_table>. Rules match the source names; for the schema
  * and for the table, the matching rule with the lowest (document, rule-id,

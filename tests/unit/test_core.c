@@ -44,6 +44,28 @@ static void err_names_and_exit_codes(void **state)
 	assert_int_equal(ms_err_exit_code(MS_EAUTH), 3);
 }
 
+static void buf_hex_long_and_capped(void **state)
+{
+	unsigned char in[300];
+	struct ms_buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)i;
+	ms_buf_init(&b, 1000);
+	assert_int_equal(ms_buf_addhex(&b, in, sizeof(in)), 0);
+	assert_int_equal(b.len, 600);
+	assert_memory_equal(b.ptr, "000102", 6);
+	assert_memory_equal(b.ptr + 2 * 0xff, "FF0001", 6); /* wraps at 256 */
+	assert_memory_equal(b.ptr + 598, "2B", 2);	    /* 299 */
+	/* past the cap: refused, buffer as far as it got, still terminated */
+	assert_int_equal(ms_buf_addhex(&b, in, sizeof(in)), MS_ETOOLARGE);
+	assert_true(b.len <= 1000);
+	assert_int_equal(b.ptr[b.len], '\0');
+	ms_buf_free(&b);
+}
+
 static void buf_grows_and_caps(void **state)
 {
 	struct ms_buf b;
@@ -182,6 +204,7 @@ int main(void)
 	    cmocka_unit_test(err_set_records_origin),
 	    cmocka_unit_test(err_names_and_exit_codes),
 	    cmocka_unit_test(buf_grows_and_caps),
+	    cmocka_unit_test(buf_hex_long_and_capped),
 	    cmocka_unit_test(log_never_prints_secrets),
 	    cmocka_unit_test(log_json_lines),
 	    cmocka_unit_test(redact_overlapping_secrets),
