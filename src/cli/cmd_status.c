@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "db/quote.h"
 
 const struct ms_optdef ms_status_optdefs[] = {
     {"target", MS_OPT_VALUE, "URI", "target server (default $MYSHIFT_TARGET)"},
@@ -21,48 +22,42 @@ const struct ms_optdef ms_status_optdefs[] = {
     {NULL, 0, NULL, NULL},
 };
 
-static int query_fmt(struct ms_db *db, const char *fmt, const char *cs,
-		     struct ms_db_result **out, struct ms_err *err)
+/* Reads copy_state (<tables> false) or the per-table summary of the
+ * control schema <cs>. */
+static int status_query(struct ms_db *db, const char *cs, bool tables,
+			struct ms_db_result **out, struct ms_err *err)
 {
-	struct ms_buf q;
+	struct ms_buf q, name;
 	int rc;
 
 	ms_buf_init(&q, 4096);
-	rc = ms_buf_addf(&q, "%s", fmt);
-	if (!rc) {
-		/* every "{cs}" in <fmt> is the control schema */
-		char *p;
-
-		while (!rc && (p = strstr(q.ptr, "{cs}")) != NULL) {
-			struct ms_buf n;
-
-			ms_buf_init(&n, 8192);
-			rc = ms_buf_add(&n, q.ptr, (size_t)(p - q.ptr));
-			rc = rc ? rc : ms_buf_addstr(&n, cs);
-			rc = rc ? rc : ms_buf_addstr(&n, p + 4);
-			ms_buf_free(&q);
-			q = n;
-		}
-	}
-	rc = rc ? MS_ERR(err, rc, "out of memory")
+	ms_buf_init(&name, 1024);
+	rc = ms_quote_ident(&name, cs);
+	if (!rc && tables)
+		rc = ms_buf_addf(
+		    &q,
+		    "SELECT t.source_schema, t.source_table, t.target_schema, "
+		    "t.target_table, t.state, t.rows_estimate, "
+		    "COALESCE(SUM(s.rows_copied), 0), "
+		    "COALESCE(SUM(s.bytes_copied), 0), COUNT(s.seq), "
+		    "COALESCE(SUM(s.done), 0) FROM %s.`copy_tables` t LEFT "
+		    "JOIN %s.`copy_segments` s ON s.source_schema = "
+		    "t.source_schema AND s.source_table = t.source_table "
+		    "GROUP BY t.source_schema, t.source_table ORDER BY "
+		    "t.source_schema, t.source_table",
+		    ms_buf_str(&name), ms_buf_str(&name));
+	else if (!rc)
+		rc = ms_buf_addf(&q,
+				 "SELECT start_file, start_pos, start_gtid, "
+				 "started_at, finished_at FROM %s.`copy_state` "
+				 "WHERE id = 1",
+				 ms_buf_str(&name));
+	rc = rc ? MS_ERR(err, MS_EUSAGE, "bad control schema name '%s'", cs)
 		: ms_db_query(db, ms_buf_str(&q), out, err);
 	ms_buf_free(&q);
+	ms_buf_free(&name);
 	return rc;
 }
-
-static const char status_tables_sql[] =
-    "SELECT t.source_schema, t.source_table, t.target_schema, "
-    "t.target_table, t.state, t.rows_estimate, "
-    "COALESCE(SUM(s.rows_copied), 0), COALESCE(SUM(s.bytes_copied), 0), "
-    "COUNT(s.seq), COALESCE(SUM(s.done), 0) FROM `{cs}`.`copy_tables` t "
-    "LEFT JOIN `{cs}`.`copy_segments` s ON s.source_schema = "
-    "t.source_schema AND s.source_table = t.source_table GROUP BY "
-    "t.source_schema, t.source_table ORDER BY t.source_schema, "
-    "t.source_table";
-
-static const char status_state_sql[] =
-    "SELECT start_file, start_pos, start_gtid, started_at, finished_at "
-    "FROM `{cs}`.`copy_state` WHERE id = 1";
 
 static json_t *tables_json(const struct ms_db_result *t)
 {
@@ -167,7 +162,7 @@ int ms_cmd_status(const struct ms_opts *opts)
 		o.connect_timeout_s = (unsigned int)timeout;
 		rc = ms_db_connect(&tgt, &o, &db, &err);
 	}
-	rc = rc ? rc : query_fmt(db, status_state_sql, cs, &st, &err);
+	rc = rc ? rc : status_query(db, cs, false, &st, &err);
 	if (rc == MS_ESQL && err.sql_errno == 1146) /* no such table */
 		rc = MS_ERR(&err, MS_ENOTFOUND,
 			    "no job recorded in the control schema `%s` on "
@@ -176,7 +171,7 @@ int ms_cmd_status(const struct ms_opts *opts)
 	if (!rc && ms_db_result_nrows(st) == 0)
 		rc = MS_ERR(&err, MS_ENOTFOUND, "no copy recorded in `%s` yet",
 			    cs);
-	rc = rc ? rc : query_fmt(db, status_tables_sql, cs, &t, &err);
+	rc = rc ? rc : status_query(db, cs, true, &t, &err);
 	if (rc)
 		exitc = ms_cli_fail("status", &err);
 	else if (ms_opts_flag(opts, "json"))

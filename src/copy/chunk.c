@@ -9,20 +9,11 @@
 #include "core/log.h"
 #include "db/quote.h"
 
-#define CP_MAX_KEY_PARTS 64
-
 static int add_hex(struct ms_buf *out, const char *s, size_t len)
 {
-	static const char hx[] = "0123456789ABCDEF";
-	size_t i;
 	int rc = ms_buf_add(out, "X'", 2);
 
-	for (i = 0; !rc && i < len; i++) {
-		char two[2] = {hx[(unsigned char)s[i] >> 4],
-			       hx[(unsigned char)s[i] & 15]};
-
-		rc = ms_buf_add(out, two, 2);
-	}
+	rc = rc ? rc : ms_buf_addhex(out, s, len);
 	return rc ? rc : ms_buf_addc(out, '\'');
 }
 

@@ -182,23 +182,11 @@ int cp_control_start(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,
 	return rc;
 }
 
-static struct cp_table *find_table(struct cp_run *r, const char *schema,
-				   const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->ntables; i++)
-		if (!strcmp(r->tables[i].src->schema, schema) &&
-		    !strcmp(r->tables[i].src->name, name))
-			return &r->tables[i];
-	return NULL;
-}
-
 /* Appends a recorded segment to its table (rows in seq order). */
 static int load_segment(struct cp_table *t, const struct ms_db_result *res,
 			size_t i)
 {
-	struct cp_segment *s = calloc(1, sizeof(*s)), **tail;
+	struct cp_segment *s = calloc(1, sizeof(*s));
 	const char *lo = ms_db_result_get(res, i, 3);
 	const char *hi = ms_db_result_get(res, i, 4);
 	const char *cur = ms_db_result_get(res, i, 5);
@@ -212,9 +200,7 @@ static int load_segment(struct cp_table *t, const struct ms_db_result *res,
 	s->hi = hi ? strdup(hi) : NULL;
 	s->cursor = cur ? strdup(cur) : NULL;
 	s->done = done && strcmp(done, "0");
-	for (tail = &t->segs; *tail; tail = &(*tail)->next)
-		;
-	*tail = s;
+	cp_segment_append(t, s);
 	t->next_seq = s->seq + 1;
 	free(t->planned_hi);
 	t->planned_hi = s->hi ? strdup(s->hi) : NULL;
@@ -243,8 +229,8 @@ int cp_control_load_tables(struct cp_run *r, struct ms_db *tgt,
 			 r->o->control_schema);
 	rc = rc ? rc : ms_db_query(tgt, ms_buf_str(&q), &res, err);
 	for (i = 0; !rc && i < ms_db_result_nrows(res); i++) {
-		t = find_table(r, ms_db_result_get(res, i, 0),
-			       ms_db_result_get(res, i, 1));
+		t = cp_find_source(r, ms_db_result_get(res, i, 0),
+				   ms_db_result_get(res, i, 1));
 		if (!t)
 			continue; /* no longer selected */
 		t->recorded = true;
@@ -263,8 +249,8 @@ int cp_control_load_tables(struct cp_run *r, struct ms_db *tgt,
 			     r->o->control_schema);
 	rc = rc ? rc : ms_db_query(tgt, ms_buf_str(&q), &res, err);
 	for (i = 0; !rc && i < ms_db_result_nrows(res); i++) {
-		t = find_table(r, ms_db_result_get(res, i, 0),
-			       ms_db_result_get(res, i, 1));
+		t = cp_find_source(r, ms_db_result_get(res, i, 0),
+				   ms_db_result_get(res, i, 1));
 		if (t && t->recorded && load_segment(t, res, i))
 			rc = MS_ERR(err, MS_ENOMEM, "out of memory");
 	}

@@ -16,14 +16,6 @@
 #define CP_CHUNK_START	  1000
 #define CP_REFUSED_LISTED 5
 
-static bool schema_filter(void *ctx, const char *schema, const char *table)
-{
-	const struct ms_rules *rules = ctx;
-
-	return table ? ms_rules_table_selected(rules, schema, table)
-		     : ms_rules_schema_selected(rules, schema);
-}
-
 static int collect_name(void *ctx, const char *const *vals, const size_t *lens,
 			size_t n, struct ms_err *err)
 {
@@ -94,22 +86,10 @@ static int target_probe(struct cp_run *r, struct ms_db *tgt, bool *myisam,
 	return rc;
 }
 
-static struct cp_table *find_target(struct cp_run *r, const char *schema,
-				    const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->ntables; i++)
-		if (!strcmp(r->tables[i].tschema, schema) &&
-		    !strcmp(r->tables[i].ttable, name))
-			return &r->tables[i];
-	return NULL;
-}
-
 static int mark_existing(void *ctx, const char *const *vals, const size_t *lens,
 			 size_t n, struct ms_err *err)
 {
-	struct cp_table *t = find_target(ctx, vals[0], vals[1]);
+	struct cp_table *t = cp_find_target(ctx, vals[0], vals[1]);
 
 	(void)lens;
 	(void)n;
@@ -131,10 +111,12 @@ static int find_existing(struct cp_run *r, struct ms_db *tgt,
 			   "SELECT TABLE_SCHEMA, TABLE_NAME FROM "
 			   "information_schema.TABLES WHERE TABLE_SCHEMA IN (");
 	for (i = 0; !rc && i < r->ntables; i++) {
+		const char *ts = r->by_target[i]->tschema;
+
+		if (i && !strcmp(ts, r->by_target[i - 1]->tschema))
+			continue; /* each schema once */
 		rc = ms_buf_addstr(&q, i ? "," : "");
-		rc = rc ? rc
-			: ms_db_quote_string(tgt, &q, r->tables[i].tschema,
-					     strlen(r->tables[i].tschema));
+		rc = rc ? rc : ms_db_quote_string(tgt, &q, ts, strlen(ts));
 	}
 	rc = rc ? rc : ms_buf_addc(&q, ')');
 	rc = rc ? MS_ERR(err, rc, "too many tables")
@@ -174,9 +156,8 @@ static int check_refused(struct cp_run *r, struct ms_err *err)
 	return rc;
 }
 
-/* Runs "<verb> <table>". */
-static int exec_on(struct ms_db *db, struct ms_err *err, const char *verb,
-		   const char *table)
+int cp_exec_on(struct ms_db *db, const char *verb, const char *table,
+	       struct ms_err *err)
 {
 	struct ms_buf q;
 	int rc;
@@ -227,10 +208,10 @@ static int prepare_table(struct cp_run *r, struct ms_db *tgt,
 			    t->tgt_q);
 		return cp_control_table_state(r, tgt, t, CP_T_SKIPPED, err);
 	case MS_COPY_EXISTS_DROP:
-		rc = exec_on(tgt, err, "DROP TABLE", t->tgt_q);
+		rc = cp_exec_on(tgt, "DROP TABLE", t->tgt_q, err);
 		return rc ? rc : create_table(r, tgt, t, err);
 	case MS_COPY_EXISTS_TRUNCATE:
-		rc = exec_on(tgt, err, "TRUNCATE TABLE", t->tgt_q);
+		rc = cp_exec_on(tgt, "TRUNCATE TABLE", t->tgt_q, err);
 		break;
 	default: /* resume: keep definition and rows */
 		break;
@@ -246,22 +227,16 @@ static int prepare_table(struct cp_run *r, struct ms_db *tgt,
 static int create_schemas(struct cp_run *r, struct ms_db *tgt,
 			  struct ms_err *err)
 {
-	size_t i, j;
+	size_t i;
 	int rc = 0;
 
 	for (i = 0; !rc && i < r->ntables; i++) {
-		const struct cp_table *t = &r->tables[i];
-		const struct ms_database *d = NULL;
+		const struct cp_table *t = r->by_target[i];
+		const struct ms_database *d;
 
-		for (j = 0; j < i; j++)
-			if (!strcmp(r->tables[j].tschema, t->tschema))
-				break;
-		if (j < i)
-			continue; /* done already */
-		for (j = 0; j < r->schema->ndatabases; j++)
-			if (!strcmp(r->schema->databases[j].name,
-				    t->src->schema))
-				d = &r->schema->databases[j];
+		if (i && !strcmp(t->tschema, r->by_target[i - 1]->tschema))
+			continue; /* created already */
+		d = ms_schema_database(r->schema, t->src->schema);
 		if (d)
 			rc = ms_ddl_create_database(tgt, d, t->tschema, err);
 	}
@@ -305,7 +280,7 @@ static int prepare_tables(struct cp_run *r, struct ms_db *src,
 	return rc;
 }
 
-static bool already_there(const struct ms_err *err)
+bool cp_already_there(const struct ms_err *err)
 {
 	/* duplicate key name, duplicate FK name, InnoDB errno 121 */
 	return err->sql_errno == 1061 || err->sql_errno == 1826 ||
@@ -324,7 +299,7 @@ static int add_foreign_keys(struct cp_run *r, struct ms_db *tgt,
 		if (!t->ddl.fk_sql || t->state == CP_T_SKIPPED)
 			continue;
 		rc = ms_db_exec(tgt, t->ddl.fk_sql, err);
-		if (rc && already_there(err))
+		if (rc && cp_already_there(err))
 			rc = 0;
 		if (rc)
 			rc = ms_err_prefix(err, "adding the foreign keys of %s",
@@ -333,6 +308,8 @@ static int add_foreign_keys(struct cp_run *r, struct ms_db *tgt,
 	return rc;
 }
 
+/* The main sessions: a plain source one (introspection, SHOW CREATE,
+ * the start position) and a target one set up like the loaders'. */
 static int connect_main(struct cp_run *r, struct ms_db **src,
 			struct ms_db **tgt, struct ms_err *err)
 {
@@ -340,19 +317,9 @@ static int connect_main(struct cp_run *r, struct ms_db **src,
 				.connect_timeout_s = r->o->connect_timeout_s,
 				.retries = r->o->retries,
 				.utc = true};
-	struct ms_db_opts to = so;
-	int rc;
+	int rc = ms_db_connect(r->o->source, &so, src, err);
 
-	to.role = "target";
-	rc = ms_db_connect(r->o->source, &so, src, err);
-	rc = rc ? rc : ms_db_connect(r->o->target, &to, tgt, err);
-	rc = rc ? rc
-		: ms_db_exec(*tgt,
-			     "SET SESSION sql_mode = "
-			     "'NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'",
-			     err);
-	return rc ? rc
-		  : ms_db_exec(*tgt, "SET SESSION foreign_key_checks = 0", err);
+	return rc ? rc : cp_connect(r, false, tgt, err);
 }
 
 static int run_phases(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,
@@ -365,8 +332,8 @@ static int run_phases(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,
 	size_t i;
 	int rc;
 
-	rc = ms_schema_read(src, schema_filter, (void *)r->o->rules, &r->schema,
-			    err);
+	rc = ms_schema_read(src, ms_rules_filter, (void *)r->o->rules,
+			    &r->schema, err);
 	rc = rc ? rc : check_rule_schemas(r, src, err);
 	if (!rc && r->schema->ntables == 0)
 		rc = MS_ERR(err, MS_ECONFIG,
@@ -386,12 +353,13 @@ static int run_phases(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,
 		if (r->tables[i].state == CP_T_DONE)
 			r->tables_done++;
 	}
-	MS_LOG_INFO(CP_COMPONENT,
-		    "event=start tables=%zu threads=%u load=%s start_file=%s "
-		    "start_pos=%llu",
-		    r->ntables, r->o->threads,
-		    r->use_load_data ? "load-data" : "insert", r->start.file,
-		    (unsigned long long)r->start.pos);
+	if (!rc)
+		MS_LOG_INFO(CP_COMPONENT,
+			    "event=start tables=%zu threads=%u load=%s "
+			    "start_file=%s start_pos=%llu",
+			    r->ntables, r->o->threads,
+			    r->use_load_data ? "load-data" : "insert",
+			    r->start.file, (unsigned long long)r->start.pos);
 	rc = rc ? rc : cp_run_workers(r, err);
 	rc = rc ? rc : add_foreign_keys(r, tgt, err);
 	rc = rc ? rc
@@ -444,6 +412,7 @@ int ms_copy_run(const struct ms_copy_opts *opts, struct ms_copy_result *res,
 	res->seconds = cp_now() - r.t0;
 	res->start = r.start;
 	free(r.tables);
+	free(r.by_target);
 	ms_schema_free(r.schema);
 	ms_db_close(src);
 	ms_db_close(tgt);

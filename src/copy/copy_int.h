@@ -13,7 +13,8 @@
 #include "core/buf.h"
 #include "db/schema.h"
 
-#define CP_COMPONENT "copy"
+#define CP_COMPONENT	 "copy"
+#define CP_MAX_KEY_PARTS 64 /* MySQL allows 16, MariaDB 32 */
 
 /* How a key value read from the source becomes a SQL literal. */
 enum cp_lit {
@@ -74,7 +75,10 @@ struct cp_table {
 	enum cp_state state;
 
 	/* Scheduling, under the copy's mutex. */
-	struct cp_segment *segs; /* owned list, in seq order */
+	struct cp_segment *segs;     /* owned list, in seq order */
+	struct cp_segment *seg_last; /* its tail, for appending */
+	struct cp_segment *seg_scan; /* those before it are done or claimed
+					until done */
 	uint64_t next_seq;
 	char *planned_hi; /* hi of the last planned segment */
 	bool plan_done, planning;
@@ -92,8 +96,9 @@ struct cp_table {
 struct cp_run {
 	const struct ms_copy_opts *o;
 	struct ms_schema *schema; /* source schema, owned */
-	struct cp_table *tables;  /* owned, ntables */
+	struct cp_table *tables;  /* owned, ntables, in source order */
 	size_t ntables;
+	struct cp_table **by_target; /* owned, sorted by target name */
 	bool mariadb_target;
 	bool use_load_data;
 	struct ms_binlog_pos start;
@@ -104,13 +109,11 @@ struct cp_run {
 	struct ms_err err;    /* its message */
 	uint64_t rows, bytes; /* written by this run */
 	uint64_t tables_done;
-	bool paused;	  /* Threads_running above the ceiling */
-	double rate_next; /* throttle: when the next rows may go */
+	size_t first_open; /* tables before it need no more work */
+	bool paused;	   /* Threads_running above the ceiling */
+	double rate_next;  /* throttle: when the next rows may go */
 	double t0;
 };
-
-/* Session settings (copy.c). */
-extern const char cp_source_session[];
 
 /* Monotonic seconds. */
 double cp_now(void);
@@ -120,6 +123,14 @@ double cp_now(void);
 int cp_plan_tables(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,
 		   struct ms_err *err) MS_WUR;
 void cp_table_free(struct cp_table *t);
+
+/* Table jobs by target name (case-folded when the target folds case) and
+ * by source name, or NULL. Binary searches: a server may hold 50,000
+ * tenant schemas. */
+struct cp_table *cp_find_target(const struct cp_run *r, const char *schema,
+				const char *name);
+struct cp_table *cp_find_source(const struct cp_run *r, const char *schema,
+				const char *name);
 
 /* chunk.c: SQL of a chunk read, segment planning, key literals. */
 int cp_chunk_sql(const struct cp_table *t, const char *from, const char *to,
@@ -164,6 +175,18 @@ int cp_control_finish(struct cp_run *r, struct ms_db *tgt,
 
 /* worker.c: runs the data phase with o->threads workers. */
 int cp_run_workers(struct cp_run *r, struct ms_err *err) MS_WUR;
+
+/* Appends <s> to its table's segment list (under the mutex, or before
+ * the workers start). */
+void cp_segment_append(struct cp_table *t, struct cp_segment *s);
+
+/* Runs "<verb> <table>" on <db>, e.g. "TRUNCATE TABLE", "`s`.`t`". */
+int cp_exec_on(struct ms_db *db, const char *verb, const char *table,
+	       struct ms_err *err) MS_WUR;
+
+/* True when a deferred index or foreign key failed because an earlier,
+ * interrupted run already added it (duplicate key or FK name). */
+bool cp_already_there(const struct ms_err *err);
 
 /* Connects a worker session to the source or the target. */
 int cp_connect(const struct cp_run *r, bool source, struct ms_db **out,

@@ -19,7 +19,8 @@ struct cp_feed {
 	size_t off;	   /* bytes of it already sent */
 	bool eof;
 	uint64_t rows, bytes;
-	struct ms_buf *last;
+	struct ms_buf key; /* raw key values of the last row read */
+	size_t keylen[CP_MAX_KEY_PARTS];
 };
 
 /* Bytes LOAD DATA's default format escapes (FIELDS ESCAPED BY '\\'). */
@@ -48,16 +49,52 @@ static int encode_field(struct ms_buf *b, const char *v, size_t len)
 	return rc ? rc : ms_buf_add(b, v + run, len - run);
 }
 
-/* Records the key literals of the row just read. */
-static int note_last(struct cp_feed *f, const char *const *vals,
-		     const size_t *lens)
+/* Reads the next row for either loader: returns 1 with the row, 0 at the
+ * end, or an error naming the table. Counts rows and data bytes, and keeps
+ * the raw key values (read after the data columns) of the last row; their
+ * literals are built once per chunk by last_key. */
+static int read_row(struct cp_feed *f, const char *const **vals,
+		    const size_t **lens, struct ms_err *err)
 {
 	const struct cp_table *t = f->t;
+	size_t i;
+	int rc = ms_db_stream_next(f->st, vals, lens, err);
 
-	if (!t->nkey)
+	if (rc < 0)
+		return ms_err_prefix(err, "source table %s", t->src_q);
+	if (rc == 0)
 		return 0;
-	ms_buf_reset(f->last);
-	return cp_key_literals(t, vals + t->ncols, lens + t->ncols, f->last);
+	for (i = 0; i < t->ncols; i++)
+		f->bytes += (*vals)[i] ? (*lens)[i] : 0;
+	ms_buf_reset(&f->key);
+	for (i = 0; i < t->nkey; i++) {
+		f->keylen[i] = (*lens)[t->ncols + i];
+		if (!(*vals)[t->ncols + i] ||
+		    ms_buf_add(&f->key, (*vals)[t->ncols + i], f->keylen[i]))
+			return MS_ERR(err, MS_ECORRUPT,
+				      "source table %s: key column %zu of "
+				      "row %" PRIu64 " is NULL or too large",
+				      t->src_q, i + 1, f->rows + 1);
+	}
+	f->rows++;
+	return 1;
+}
+
+/* The key literals of the last row read into <out> (unchanged when no row
+ * was read). */
+static int last_key(const struct cp_feed *f, struct ms_buf *out)
+{
+	const char *vals[CP_MAX_KEY_PARTS];
+	size_t i, off = 0;
+
+	if (!f->rows || !f->t->nkey)
+		return 0;
+	for (i = 0; i < f->t->nkey; i++) {
+		vals[i] = f->key.ptr ? f->key.ptr + off : "";
+		off += f->keylen[i];
+	}
+	ms_buf_reset(out);
+	return cp_key_literals(f->t, vals, f->keylen, out);
 }
 
 /* Reads and encodes the next row; sets f->eof at the end. */
@@ -66,13 +103,11 @@ static int feed_row(struct cp_feed *f, struct ms_err *err)
 	const char *const *vals;
 	const size_t *lens;
 	size_t i;
-	int rc = ms_db_stream_next(f->st, &vals, &lens, err);
+	int rc = read_row(f, &vals, &lens, err);
 
-	if (rc < 0)
-		return ms_err_prefix(err, "source table %s", f->t->src_q);
-	if (rc == 0) {
-		f->eof = true;
-		return 0;
+	if (rc <= 0) {
+		f->eof = rc == 0;
+		return rc;
 	}
 	ms_buf_reset(&f->row);
 	f->off = 0;
@@ -82,16 +117,13 @@ static int feed_row(struct cp_feed *f, struct ms_err *err)
 			rc = ms_buf_addc(&f->row, '\t');
 		if (!rc)
 			rc = encode_field(&f->row, vals[i], lens[i]);
-		f->bytes += vals[i] ? lens[i] : 0;
 	}
 	rc = rc ? rc : ms_buf_addc(&f->row, '\n');
-	rc = rc ? rc : note_last(f, vals, lens);
 	if (rc)
 		return MS_ERR(err, rc,
 			      "source table %s: row %" PRIu64 " of the chunk "
 			      "is too large to send (%s)",
-			      f->t->src_q, f->rows + 1, ms_err_name(rc));
-	f->rows++;
+			      f->t->src_q, f->rows, ms_err_name(rc));
 	return 0;
 }
 
@@ -250,7 +282,6 @@ static int insert_row(struct cp_feed *f, struct ms_db *tgt, struct ms_buf *q,
 		rc = ms_buf_addc(q, i ? ',' : '(');
 		if (!rc)
 			rc = add_value(tgt, q, t->vals[i], vals[i], lens[i]);
-		f->bytes += vals[i] ? lens[i] : 0;
 	}
 	return rc ? rc : ms_buf_addc(q, ')');
 }
@@ -263,29 +294,21 @@ static int insert_rows(struct cp_feed *f, struct ms_db *tgt, struct ms_err *err)
 	int rc;
 
 	ms_buf_init(&q, CP_ROW_MAX);
-	while ((rc = ms_db_stream_next(f->st, &vals, &lens, err)) == 1) {
+	/* The source result stays open while the target runs each statement:
+	 * they are different connections. */
+	while ((rc = read_row(f, &vals, &lens, err)) == 1) {
 		rc = insert_row(f, tgt, &q, vals, lens);
-		if (!rc)
-			rc = note_last(f, vals, lens);
 		if (rc) {
 			rc = MS_ERR(err, rc,
-				    "source table %s: a row is too large "
-				    "to send (%s)",
-				    f->t->src_q, ms_err_name(rc));
+				    "source table %s: row %" PRIu64 " is too "
+				    "large to send (%s)",
+				    f->t->src_q, f->rows, ms_err_name(rc));
 			break;
 		}
-		f->rows++;
-		/* The source result must stay open while the target runs a
-		 * statement: both are different connections. */
 		if (q.len >= CP_STMT_SIZE &&
 		    (rc = insert_flush(tgt, f->t, &q, err)))
 			break;
 	}
-	if (rc < 0 && !err->code)
-		rc = MS_ERR(err, rc, "source table %s: read failed",
-			    f->t->src_q);
-	else if (rc < 0 && err->code && rc != MS_ESQL)
-		ms_err_prefix(err, "source table %s", f->t->src_q);
 	if (rc == 0)
 		rc = insert_flush(tgt, f->t, &q, err);
 	ms_buf_free(&q);
@@ -296,10 +319,11 @@ int cp_load_chunk(struct cp_run *r, const struct cp_table *t, struct ms_db *src,
 		  struct ms_db *tgt, const char *select, uint64_t *rows,
 		  uint64_t *bytes, struct ms_buf *last, struct ms_err *err)
 {
-	struct cp_feed f = {.t = t, .last = last};
+	struct cp_feed f = {.t = t};
 	int rc;
 
 	ms_buf_init(&f.row, CP_ROW_MAX);
+	ms_buf_init(&f.key, CP_ROW_MAX);
 	rc = ms_db_stream_open(src, select, &f.st, err);
 	if (rc) {
 		ms_buf_free(&f.row);
@@ -309,8 +333,12 @@ int cp_load_chunk(struct cp_run *r, const struct cp_table *t, struct ms_db *src,
 		rc = load_data(&f, tgt, err);
 	else
 		rc = insert_rows(&f, tgt, err);
+	if (!rc && last_key(&f, last))
+		rc = MS_ERR(err, MS_ENOMEM, "source table %s: out of memory",
+			    t->src_q);
 	ms_db_stream_close(f.st);
 	ms_buf_free(&f.row);
+	ms_buf_free(&f.key);
 	*rows = f.rows;
 	*bytes = f.bytes;
 	return rc;

@@ -78,6 +78,8 @@ static int plan_key(struct cp_table *t)
 
 	if (!ix)
 		return 0;
+	if (ix->ncolumns > CP_MAX_KEY_PARTS)
+		return MS_ETOOLARGE;
 	t->key = calloc(ix->ncolumns, sizeof(*t->key));
 	if (!t->key)
 		return MS_ENOMEM;
@@ -189,19 +191,57 @@ static int plan_one(struct cp_run *r, struct cp_table *t,
 	return 0;
 }
 
-static bool fold_case; /* target lower_case_table_names != 0 */
+/* Target lower_case_table_names != 0. Set once while planning, before any
+ * worker starts; qsort and bsearch comparators take no context. */
+static bool fold_case;
+
+static int cmp_names(const char *s1, const char *t1, const char *s2,
+		     const char *t2)
+{
+	int c = fold_case ? strcasecmp(s1, s2) : strcmp(s1, s2);
+
+	if (c)
+		return c;
+	return fold_case ? strcasecmp(t1, t2) : strcmp(t1, t2);
+}
 
 static int cmp_target(const void *a, const void *b)
 {
 	const struct cp_table *x = *(const struct cp_table *const *)a;
 	const struct cp_table *y = *(const struct cp_table *const *)b;
-	int c = fold_case ? strcasecmp(x->tschema, y->tschema)
-			  : strcmp(x->tschema, y->tschema);
 
-	if (c)
-		return c;
-	return fold_case ? strcasecmp(x->ttable, y->ttable)
-			 : strcmp(x->ttable, y->ttable);
+	return cmp_names(x->tschema, x->ttable, y->tschema, y->ttable);
+}
+
+/* bsearch key: a {schema, table} pair of names. */
+static int cmp_key_target(const void *k, const void *e)
+{
+	const char *const *key = k;
+	const struct cp_table *t = *(const struct cp_table *const *)e;
+
+	return cmp_names(key[0], key[1], t->tschema, t->ttable);
+}
+
+struct cp_table *cp_find_target(const struct cp_run *r, const char *schema,
+				const char *name)
+{
+	const char *key[2] = {schema, name};
+	struct cp_table **hit;
+
+	if (!r->ntables)
+		return NULL;
+	hit = bsearch(key, r->by_target, r->ntables, sizeof(*r->by_target),
+		      cmp_key_target);
+	return hit ? *hit : NULL;
+}
+
+struct cp_table *cp_find_source(const struct cp_run *r, const char *schema,
+				const char *name)
+{
+	/* r->tables follows the schema's tables, sorted by source name */
+	const struct ms_table *t = ms_schema_table(r->schema, schema, name);
+
+	return t ? &r->tables[t - r->schema->tables] : NULL;
 }
 
 /* Two source tables mapped onto one target name would silently merge. */
@@ -225,6 +265,7 @@ static int check_collisions(struct cp_run *r, struct ms_db *tgt,
 	for (i = 0; i < r->ntables; i++)
 		v[i] = &r->tables[i];
 	qsort(v, r->ntables, sizeof(*v), cmp_target);
+	r->by_target = v;
 	for (i = 0; !rc && i + 1 < r->ntables; i++) {
 		if (cmp_target(&v[i], &v[i + 1]))
 			continue;
@@ -242,7 +283,6 @@ static int check_collisions(struct cp_run *r, struct ms_db *tgt,
 				    "source table %s maps into the control "
 				    "schema `%s`",
 				    r->tables[i].src_q, r->o->control_schema);
-	free(v);
 	return rc;
 }
 

@@ -76,7 +76,8 @@ int cp_connect(const struct cp_run *r, bool source, struct ms_db **out,
 	    "SET SESSION net_read_timeout = 600",
 	    NULL};
 	static const char *const tgt_sql[] = {
-	    "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
+	    "SET SESSION sql_mode = "
+	    "'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
 	    "SET SESSION foreign_key_checks = 0",
 	    "SET SESSION max_error_count = 65535",
 	    "SET SESSION net_write_timeout = 600",
@@ -223,15 +224,8 @@ static int chunk_once(struct cp_worker *w, struct cp_segment *s, uint64_t n,
 		rc = MS_ERR(err, rc, "%s: chunk query too long", t->src_q);
 	rc = rc ? rc : ms_db_exec(w->src, "START TRANSACTION", err);
 	rc = rc ? rc : ms_db_exec(w->tgt, "START TRANSACTION", err);
-	if (!rc && !t->nkey) {
-		struct ms_buf d;
-
-		ms_buf_init(&d, 4096);
-		rc = ms_buf_addf(&d, "DELETE FROM %s", t->tgt_q);
-		rc = rc ? MS_ERR(err, rc, "out of memory")
-			: ms_db_exec(w->tgt, ms_buf_str(&d), err);
-		ms_buf_free(&d);
-	}
+	if (!rc && !t->nkey) /* a keyless table is one pass: start over */
+		rc = cp_exec_on(w->tgt, "DELETE FROM", t->tgt_q, err);
 	rc = rc ? rc
 		: cp_load_chunk(r, t, w->src, w->tgt, ms_buf_str(&q), &rows,
 				&bytes, &last, err);
@@ -270,13 +264,19 @@ static int chunk_once(struct cp_worker *w, struct cp_segment *s, uint64_t n,
 	return rc;
 }
 
-static int reconnect(struct cp_worker *w, struct ms_err *err)
+static void disconnect(struct cp_worker *w)
 {
 	ms_db_close(w->src);
 	ms_db_close(w->tgt);
 	w->src = w->tgt = NULL;
-	int rc = cp_connect(w->r, true, &w->src, err);
+}
 
+static int reconnect(struct cp_worker *w, struct ms_err *err)
+{
+	int rc;
+
+	disconnect(w);
+	rc = cp_connect(w->r, true, &w->src, err);
 	return rc ? rc : cp_connect(w->r, false, &w->tgt, err);
 }
 
@@ -299,11 +299,8 @@ static int do_chunk(struct cp_worker *w, struct cp_segment *s,
 		MS_LOG_INFO(CP_COMPONENT,
 			    "event=retry table=%s attempt=%u error=\"%s\"",
 			    s->t->src_q, attempt + 1, err->msg);
-		if (rc == MS_ECONNECT || rc == MS_ETIMEOUT) {
-			ms_db_close(w->src);
-			ms_db_close(w->tgt);
-			w->src = w->tgt = NULL;
-		}
+		if (rc == MS_ECONNECT || rc == MS_ETIMEOUT)
+			disconnect(w);
 		sleep_s(0.2 * (1u << attempt));
 	}
 }
@@ -319,7 +316,7 @@ static int build_indexes(struct cp_worker *w, struct cp_table *t,
 			    "event=index_build table=%s indexes=%zu", t->tgt_q,
 			    t->ddl.deferred_indexes);
 		rc = ms_db_exec(w->tgt, t->ddl.index_sql, err);
-		if (rc == MS_ESQL && err->sql_errno == 1061)
+		if (rc && cp_already_there(err))
 			rc = 0; /* built before an interruption */
 		if (rc)
 			return ms_err_prefix(err, "building the indexes of %s",
@@ -348,6 +345,15 @@ static int complete_table(struct cp_worker *w, struct cp_table *t,
 	return rc;
 }
 
+void cp_segment_append(struct cp_table *t, struct cp_segment *s)
+{
+	if (t->seg_last)
+		t->seg_last->next = s;
+	else
+		t->segs = s;
+	t->seg_last = s;
+}
+
 enum cp_action { CP_NONE, CP_SEGMENT, CP_PLAN, CP_COMPLETE, CP_START };
 
 static bool all_segs_done(const struct cp_table *t)
@@ -367,7 +373,14 @@ static enum cp_action pick(struct cp_run *r, struct cp_table **tp,
 	size_t i;
 
 	*busy = false;
-	for (i = 0; i < r->ntables; i++) {
+	/* States only move forward: tables before first_open are finished
+	 * (or being finished) and never scanned again, so with 50,000
+	 * tenant tables a pick stays short. */
+	while (r->first_open < r->ntables &&
+	       r->tables[r->first_open].state != CP_T_PENDING &&
+	       r->tables[r->first_open].state != CP_T_COPYING)
+		r->first_open++;
+	for (i = r->first_open; i < r->ntables; i++) {
 		struct cp_table *t = &r->tables[i];
 		struct cp_segment *s;
 
@@ -378,7 +391,14 @@ static enum cp_action pick(struct cp_run *r, struct cp_table **tp,
 		}
 		if (t->state != CP_T_COPYING)
 			continue;
-		for (s = t->segs; s; s = s->next)
+		/* Segments are claimed in order and released when done, so
+		 * the scan resumes where it stopped. */
+		if (!t->seg_scan)
+			t->seg_scan = t->segs;
+		while (t->seg_scan && t->seg_scan->next &&
+		       (t->seg_scan->claimed || t->seg_scan->done))
+			t->seg_scan = t->seg_scan->next;
+		for (s = t->seg_scan; s; s = s->next)
 			if (!s->claimed && !s->done) {
 				s->claimed = true;
 				t->active++;
@@ -405,15 +425,13 @@ static enum cp_action pick(struct cp_run *r, struct cp_table **tp,
 static int plan(struct cp_worker *w, struct cp_table *t, struct ms_err *err)
 {
 	struct cp_run *r = w->r;
-	struct cp_segment *s = NULL, **tail;
+	struct cp_segment *s = NULL;
 	int rc = cp_plan_segment(r, t, w->src, w->tgt, &s, err);
 
 	pthread_mutex_lock(&r->mu);
 	t->planning = false;
 	if (!rc) {
-		for (tail = &t->segs; *tail; tail = &(*tail)->next)
-			;
-		*tail = s;
+		cp_segment_append(t, s);
 		t->next_seq++;
 		free(t->planned_hi);
 		t->planned_hi = s->hi ? strdup(s->hi) : NULL;
@@ -490,9 +508,7 @@ static void *worker_main(void *arg)
 		w->rc = worker_step(w, &finished, &w->err);
 	if (w->rc)
 		fail_run(w->r, w->rc, &w->err);
-	ms_db_close(w->src);
-	ms_db_close(w->tgt);
-	w->src = w->tgt = NULL;
+	disconnect(w);
 	pthread_mutex_lock(&w->r->mu);
 	pthread_cond_broadcast(&w->r->cv);
 	pthread_mutex_unlock(&w->r->mu);
