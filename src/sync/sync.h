@@ -1,0 +1,94 @@
+/* `myshift sync`: binlog CDC from a source into a target, crash-safe and
+ * idempotent, in either direction (--reverse for failback).
+ *
+ * A reader thread streams raw events from the source as a replica
+ * (reader.h); the applier (this file's pipeline) decodes them, assembles
+ * whole source transactions, skips what is not selected and what myshift
+ * itself applied on the source (loop prevention), groups transactions and
+ * applies each group in one target transaction together with the
+ * checkpoint: the source position after the group's last transaction, in
+ * <control>.sync_state. A kill -9 anywhere resumes exactly there. DDL is
+ * replayed in stream order with the mapping renames (stmt.h).
+ * Design note: docs/sync.md. */
+#ifndef MS_SYNC_SYNC_H
+#define MS_SYNC_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/uri.h"
+#include "db/db.h"
+#include "rules/rules.h"
+
+enum ms_sync_unsupported {
+	MS_SYNC_UNSUPPORTED_STOP = 0, /* stop with an error naming it */
+	MS_SYNC_UNSUPPORTED_SKIP,     /* log a warning, skip it, go on */
+};
+
+struct ms_sync_opts {
+	/* The server whose binlog is read and the one written. For
+	 * --reverse these are the migration's target and source. */
+	const struct ms_endpoint *from; /* borrowed */
+	const struct ms_endpoint *to;	/* borrowed */
+	bool reverse;
+	/* Forward: the selection and mapping rules. Reverse: ignored; the
+	 * table map is the inverse of <control>.copy_tables read on <from>
+	 * (the migration's target). */
+	const struct ms_rules *rules; /* borrowed */
+	const char *control_schema;   /* borrowed, e.g. "_myshift" */
+	/* Where to start when no checkpoint exists: NULL = forward, the
+	 * copy's start position (<control>.copy_state on <to>); reverse, the
+	 * target position forward sync recorded when it last started or
+	 * stopped. */
+	const char *start_file;
+	uint64_t start_pos;
+	uint32_t server_id; /* 0 = the job's (chosen once, kept in
+			       sync_state) */
+	enum ms_sync_unsupported on_unsupported;
+	unsigned int retries;	 /* consecutive failed attempts to reach a
+				    server before giving up (default 10) */
+	unsigned int backoff_ms; /* first retry wait (default 500 ms,
+				    doubling, capped at 10 s) */
+	unsigned int connect_timeout_s;
+	unsigned int heartbeat_ms; /* default 1000 */
+	/* Exit once everything up to the source's binlog end as of start
+	 * has been applied (tests, benchmarks); else run until stopped. */
+	bool until_caught_up;
+	/* Grouping: a group closes at this many row changes or bytes, or
+	 * when no further transaction is waiting. 0 = defaults (20000 rows,
+	 * 32 MiB). */
+	uint64_t group_changes;
+	uint64_t group_bytes;
+};
+
+struct ms_sync_result {
+	uint64_t transactions;	       /* source transactions applied */
+	uint64_t skipped_transactions; /* not selected, or our own */
+	uint64_t changes;	       /* row changes applied */
+	uint64_t ddl;		       /* DDL statements replayed */
+	uint64_t groups;	       /* target commits */
+	uint64_t reconnects;
+	double seconds;
+};
+
+/* Runs sync until ms_sync_request_stop, until caught up when asked, or
+ * until a failure that retrying does not cure. Returns 0 after a clean stop
+ * (checkpoint written), MS_EUSAGE / MS_ECONFIG for bad input, MS_ENOTFOUND
+ * when the binlog it needs is gone from the source (naming the file or
+ * GTID), MS_EUNSUPPORTED for an event it cannot apply safely (naming the
+ * table or statement and the position), or the last error after <retries>
+ * failed attempts. <res> (may be NULL) is zeroed and filled. */
+int ms_sync_run(const struct ms_sync_opts *opts, struct ms_sync_result *res,
+		struct ms_err *err) MS_WUR;
+
+/* Asks a running sync to stop after the group being applied (async-signal
+ * safe). */
+void ms_sync_request_stop(void);
+
+/* Control tables in <cs> on <db> (the apply side), created when missing:
+ * sync_state. Shared with `myshift status`. */
+int ms_sync_control_create(struct ms_db *db, const char *cs,
+			   struct ms_err *err) MS_WUR;
+
+#endif
