@@ -59,28 +59,27 @@ static int add_elem(struct tbl *b, size_t start, size_t end)
  * closing the list, at the commas of depth 1. */
 static int split(struct tbl *b, struct ms_err *err)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	struct ms_buf name;
 	size_t pos = 0, depth = 1, start = SIZE_MAX, last = 0;
 	int rc = 0;
 
 	ms_buf_init(&name, MS_IDENT_MAX_BYTES * 2);
-	if (ms_ddl_lex(b->text, b->n, &pos, &k) ||
-	    !ms_ddl_tok_is(b->text, &k, "CREATE") ||
-	    ms_ddl_lex(b->text, b->n, &pos, &k) ||
-	    !ms_ddl_tok_is(b->text, &k, "TABLE") ||
-	    ms_ddl_lex(b->text, b->n, &pos, &k) ||
-	    k.kind != MS_DDL_TOK_QIDENT ||
-	    ms_ddl_tok_name(b->text, &k, &name) ||
+	if (ms_lex_next(b->text, b->n, &pos, &k) ||
+	    !ms_lex_is(b->text, &k, "CREATE") ||
+	    ms_lex_next(b->text, b->n, &pos, &k) ||
+	    !ms_lex_is(b->text, &k, "TABLE") ||
+	    ms_lex_next(b->text, b->n, &pos, &k) || k.kind != MS_LEX_QIDENT ||
+	    ms_lex_name(b->text, &k, &name) ||
 	    strcmp(ms_buf_str(&name), b->t->name) != 0 ||
-	    ms_ddl_lex(b->text, b->n, &pos, &k) || b->text[k.start] != '(')
+	    ms_lex_next(b->text, b->n, &pos, &k) || b->text[k.start] != '(')
 		rc = unsupported(b->t, err, "unexpected head", pos);
 	ms_buf_free(&name);
 	while (rc == 0) {
-		if (ms_ddl_lex(b->text, b->n, &pos, &k) ||
-		    k.kind == MS_DDL_TOK_END)
+		if (ms_lex_next(b->text, b->n, &pos, &k) ||
+		    k.kind == MS_LEX_END)
 			return unsupported(b->t, err, "unterminated", pos);
-		if (k.kind == MS_DDL_TOK_PUNCT && depth == 1 &&
+		if (k.kind == MS_LEX_PUNCT && depth == 1 &&
 		    (b->text[k.start] == ',' || b->text[k.start] == ')')) {
 			if (start == SIZE_MAX)
 				return unsupported(b->t, err, "empty element",
@@ -93,9 +92,9 @@ static int split(struct tbl *b, struct ms_err *err)
 			}
 			continue;
 		}
-		if (k.kind == MS_DDL_TOK_PUNCT && b->text[k.start] == '(')
+		if (k.kind == MS_LEX_PUNCT && b->text[k.start] == '(')
 			depth++;
-		if (k.kind == MS_DDL_TOK_PUNCT && b->text[k.start] == ')')
+		if (k.kind == MS_LEX_PUNCT && b->text[k.start] == ')')
 			depth--;
 		if (start == SIZE_MAX)
 			start = k.start;
@@ -109,14 +108,14 @@ static int split(struct tbl *b, struct ms_err *err)
 
 /* The index whose name is the token <k> of the element, or NULL. */
 static const struct ms_index *find_index(const struct tbl *b,
-					 const struct ms_ddl_tok *k)
+					 const struct ms_lex_tok *k)
 {
 	struct ms_buf name;
 	const struct ms_index *found = NULL;
 	size_t i;
 
 	ms_buf_init(&name, MS_IDENT_MAX_BYTES * 2);
-	if (ms_ddl_tok_name(b->text, k, &name) == 0)
+	if (ms_lex_name(b->text, k, &name) == 0)
 		for (i = 0; i < b->t->nindexes && !found; i++)
 			if (strcmp(b->t->indexes[i].name, ms_buf_str(&name)) ==
 			    0)
@@ -127,7 +126,7 @@ static const struct ms_index *find_index(const struct tbl *b,
 
 /* True when the key may move to index_sql: never the key an
  * AUTO_INCREMENT column needs (its first column), CREATE would fail. */
-static bool deferrable(const struct tbl *b, const struct ms_ddl_tok *name)
+static bool deferrable(const struct tbl *b, const struct ms_lex_tok *name)
 {
 	const struct ms_index *ix = find_index(b, name);
 	const struct ms_column *c;
@@ -162,7 +161,7 @@ static int append_to(struct ms_buf *out, size_t *count, const struct tbl *b,
 static int map_reference(const struct tbl *b, const struct span *e, size_t *pos,
 			 struct ms_buf *out)
 {
-	struct ms_ddl_tok k1, k2;
+	struct ms_lex_tok k1, k2;
 	struct ms_buf p1, p2, ts, tt;
 	size_t save;
 	int rc;
@@ -171,15 +170,15 @@ static int map_reference(const struct tbl *b, const struct span *e, size_t *pos,
 	ms_buf_init(&p2, MS_IDENT_MAX_BYTES * 2);
 	ms_buf_init(&ts, MS_IDENT_MAX_BYTES * 2);
 	ms_buf_init(&tt, MS_IDENT_MAX_BYTES * 2);
-	rc = ms_ddl_lex(b->text, e->end, pos, &k1);
+	rc = ms_lex_next(b->text, e->end, pos, &k1);
 	if (rc == 0)
-		rc = ms_ddl_tok_name(b->text, &k1, &p1);
+		rc = ms_lex_name(b->text, &k1, &p1);
 	save = *pos;
-	if (rc == 0 && ms_ddl_lex(b->text, e->end, pos, &k2) == 0 &&
-	    k2.kind == MS_DDL_TOK_PUNCT && b->text[k2.start] == '.') {
-		rc = ms_ddl_lex(b->text, e->end, pos, &k2);
+	if (rc == 0 && ms_lex_next(b->text, e->end, pos, &k2) == 0 &&
+	    k2.kind == MS_LEX_PUNCT && b->text[k2.start] == '.') {
+		rc = ms_lex_next(b->text, e->end, pos, &k2);
 		if (rc == 0)
-			rc = ms_ddl_tok_name(b->text, &k2, &p2);
+			rc = ms_lex_name(b->text, &k2, &p2);
 	} else if (rc == 0) {
 		*pos = save; /* unqualified: the table's own schema */
 		rc = ms_buf_addstr(&p2, ms_buf_str(&p1));
@@ -204,17 +203,17 @@ static int map_reference(const struct tbl *b, const struct span *e, size_t *pos,
 static int add_fk(struct tbl *b, const struct span *e, struct ms_err *err)
 {
 	struct ms_buf fk;
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	size_t pos = e->start;
 	int rc = 0;
 
 	do {
-		if (ms_ddl_lex(b->text, e->end, &pos, &k) ||
-		    k.kind == MS_DDL_TOK_END)
+		if (ms_lex_next(b->text, e->end, &pos, &k) ||
+		    k.kind == MS_LEX_END)
 			return unsupported(b->t, err,
 					   "foreign key without REFERENCES",
 					   e->start);
-	} while (!ms_ddl_tok_is(b->text, &k, "REFERENCES"));
+	} while (!ms_lex_is(b->text, &k, "REFERENCES"));
 	ms_buf_init(&fk, MS_DDL_SQL_MAX);
 	rc = ms_buf_add(&fk, b->text + e->start, pos - e->start);
 	if (rc == 0)
@@ -240,41 +239,40 @@ enum elem_kind { ELEM_KEEP, ELEM_COLUMN, ELEM_DEFER, ELEM_FK };
 static int classify(struct tbl *b, const struct span *e, enum elem_kind *kind,
 		    struct ms_err *err)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	size_t pos = e->start;
 	struct ms_buf name;
 	int rc;
 
 	*kind = ELEM_KEEP;
-	if (ms_ddl_lex(b->text, e->end, &pos, &k))
+	if (ms_lex_next(b->text, e->end, &pos, &k))
 		return unsupported(b->t, err, "bad element", e->start);
-	if (k.kind == MS_DDL_TOK_QIDENT) {
+	if (k.kind == MS_LEX_QIDENT) {
 		ms_buf_init(&name, MS_IDENT_MAX_BYTES * 2);
-		rc = ms_ddl_tok_name(b->text, &k, &name);
+		rc = ms_lex_name(b->text, &k, &name);
 		if (rc == 0 && !ms_table_column(b->t, ms_buf_str(&name)))
 			rc = unsupported(b->t, err, "unknown column", e->start);
 		ms_buf_free(&name);
 		*kind = ELEM_COLUMN;
 		return rc;
 	}
-	if (ms_ddl_tok_is(b->text, &k, "FULLTEXT") ||
-	    ms_ddl_tok_is(b->text, &k, "SPATIAL"))
-		if (ms_ddl_lex(b->text, e->end, &pos, &k))
+	if (ms_lex_is(b->text, &k, "FULLTEXT") ||
+	    ms_lex_is(b->text, &k, "SPATIAL"))
+		if (ms_lex_next(b->text, e->end, &pos, &k))
 			return unsupported(b->t, err, "bad key", e->start);
-	if (ms_ddl_tok_is(b->text, &k, "KEY") ||
-	    ms_ddl_tok_is(b->text, &k, "INDEX")) {
-		if (ms_ddl_lex(b->text, e->end, &pos, &k))
+	if (ms_lex_is(b->text, &k, "KEY") || ms_lex_is(b->text, &k, "INDEX")) {
+		if (ms_lex_next(b->text, e->end, &pos, &k))
 			return unsupported(b->t, err, "bad key", e->start);
 		if (deferrable(b, &k))
 			*kind = ELEM_DEFER;
 		return 0;
 	}
-	if (ms_ddl_tok_is(b->text, &k, "CONSTRAINT")) {
-		if (ms_ddl_lex(b->text, e->end, &pos, &k) ||
-		    ms_ddl_lex(b->text, e->end, &pos, &k))
+	if (ms_lex_is(b->text, &k, "CONSTRAINT")) {
+		if (ms_lex_next(b->text, e->end, &pos, &k) ||
+		    ms_lex_next(b->text, e->end, &pos, &k))
 			return unsupported(b->t, err, "bad constraint",
 					   e->start);
-		if (ms_ddl_tok_is(b->text, &k, "FOREIGN"))
+		if (ms_lex_is(b->text, &k, "FOREIGN"))
 			*kind = ELEM_FK;
 	}
 	return 0;
@@ -321,39 +319,38 @@ static bool convertible(const char *engine)
 
 /* Options of MyISAM/Aria that InnoDB refuses (ROW_FORMAT=FIXED) or that
  * MySQL does not parse (Aria's TRANSACTIONAL, PAGE_CHECKSUM). */
-static bool dropped_option(const char *s, const struct ms_ddl_tok *opt,
-			   const struct ms_ddl_tok *val)
+static bool dropped_option(const char *s, const struct ms_lex_tok *opt,
+			   const struct ms_lex_tok *val)
 {
-	if (ms_ddl_tok_is(s, opt, "ROW_FORMAT"))
-		return ms_ddl_tok_is(s, val, "FIXED");
-	return ms_ddl_tok_is(s, opt, "TRANSACTIONAL") ||
-	       ms_ddl_tok_is(s, opt, "PAGE_CHECKSUM");
+	if (ms_lex_is(s, opt, "ROW_FORMAT"))
+		return ms_lex_is(s, val, "FIXED");
+	return ms_lex_is(s, opt, "TRANSACTIONAL") ||
+	       ms_lex_is(s, opt, "PAGE_CHECKSUM");
 }
 
 /* Appends the table options and partitioning after the element list,
  * converting the engine (also per partition) when <convert>. */
 static int add_tail(struct tbl *b, bool convert, struct ms_err *err)
 {
-	struct ms_ddl_tok k, prev = {0}, prev2 = {0};
+	struct ms_lex_tok k, prev = {0}, prev2 = {0};
 	size_t pos = b->close, copied = b->close;
 	int rc = 0;
 
 	while (rc == 0 && convert) {
-		if (ms_ddl_lex(b->text, b->n, &pos, &k))
+		if (ms_lex_next(b->text, b->n, &pos, &k))
 			return unsupported(b->t, err, "bad table options", pos);
-		if (k.kind == MS_DDL_TOK_END)
+		if (k.kind == MS_LEX_END)
 			break;
-		if (prev.kind == MS_DDL_TOK_PUNCT &&
-		    b->text[prev.start] == '=' &&
-		    ms_ddl_tok_is(b->text, &prev2, "ENGINE") &&
-		    (ms_ddl_tok_is(b->text, &k, "MyISAM") ||
-		     ms_ddl_tok_is(b->text, &k, "Aria"))) {
+		if (prev.kind == MS_LEX_PUNCT && b->text[prev.start] == '=' &&
+		    ms_lex_is(b->text, &prev2, "ENGINE") &&
+		    (ms_lex_is(b->text, &k, "MyISAM") ||
+		     ms_lex_is(b->text, &k, "Aria"))) {
 			rc = ms_buf_add(&b->create, b->text + copied,
 					k.start - copied);
 			if (rc == 0)
 				rc = ms_buf_addstr(&b->create, "InnoDB");
 			copied = k.end;
-		} else if (prev.kind == MS_DDL_TOK_PUNCT &&
+		} else if (prev.kind == MS_LEX_PUNCT &&
 			   b->text[prev.start] == '=' &&
 			   dropped_option(b->text, &prev2, &k) &&
 			   prev2.start > copied) {

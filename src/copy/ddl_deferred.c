@@ -118,24 +118,24 @@ static int store(struct ms_db *tgt, const char *ctl, const struct row *r,
 static int trigger_table_span(const char *s, size_t n, size_t pos,
 			      size_t *start, size_t *end)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	size_t guard;
 
 	for (guard = 0; guard < 16; guard++) {
-		if (ms_ddl_lex(s, n, &pos, &k) || k.kind == MS_DDL_TOK_END)
+		if (ms_lex_next(s, n, &pos, &k) || k.kind == MS_LEX_END)
 			return MS_EPARSE;
-		if (ms_ddl_tok_is(s, &k, "ON"))
+		if (ms_lex_is(s, &k, "ON"))
 			break;
 	}
-	if (guard == 16 || ms_ddl_lex(s, n, &pos, &k) ||
-	    (k.kind != MS_DDL_TOK_WORD && k.kind != MS_DDL_TOK_QIDENT))
+	if (guard == 16 || ms_lex_next(s, n, &pos, &k) ||
+	    (k.kind != MS_LEX_WORD && k.kind != MS_LEX_QIDENT))
 		return MS_EPARSE;
 	*start = k.start;
 	*end = k.end;
-	if (ms_ddl_lex(s, n, &pos, &k) == 0 && k.kind == MS_DDL_TOK_PUNCT &&
+	if (ms_lex_next(s, n, &pos, &k) == 0 && k.kind == MS_LEX_PUNCT &&
 	    s[k.start] == '.') {
-		if (ms_ddl_lex(s, n, &pos, &k) ||
-		    (k.kind != MS_DDL_TOK_WORD && k.kind != MS_DDL_TOK_QIDENT))
+		if (ms_lex_next(s, n, &pos, &k) ||
+		    (k.kind != MS_LEX_WORD && k.kind != MS_LEX_QIDENT))
 			return MS_EPARSE;
 		*end = k.end;
 	}

@@ -1,6 +1,6 @@
-/* Internal to src/copy/ddl*.c: a small lexer over the SQL text the server
- * gives back (SHOW CREATE ...), and the helpers the table and object
- * rewrites share. Nothing here does I/O except the ms_ddl_show* helpers. */
+/* Internal to src/copy/ddl*.c: the helpers the table and object rewrites
+ * of the SQL text the server gives back (SHOW CREATE ...) share; they lex
+ * it with db/lex.h. Nothing here does I/O except the ms_ddl_show* helpers. */
 #ifndef MS_COPY_DDL_INT_H
 #define MS_COPY_DDL_INT_H
 
@@ -11,46 +11,18 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "db/lex.h"
 
 #define MS_DDL_COMPONENT "copy"
 /* Cap of every statement built here (a view or routine text, a table). */
 #define MS_DDL_SQL_MAX ((size_t)64 << 20)
 
-enum ms_ddl_tok_kind {
-	MS_DDL_TOK_END = 0,
-	MS_DDL_TOK_WORD,   /* unquoted identifier or keyword */
-	MS_DDL_TOK_QIDENT, /* `backquoted` identifier */
-	MS_DDL_TOK_STRING, /* 'string' or "string" */
-	MS_DDL_TOK_PUNCT,  /* any other single byte */
-};
-
-struct ms_ddl_tok {
-	enum ms_ddl_tok_kind kind;
-	size_t start, end; /* byte span in the text, quotes included */
-};
-
-/* Reads the token at *<pos> of <s> (<n> bytes), skipping white space and
- * comments (a versioned comment's opening marker and its closing star-slash
- * are skipped, its content is lexed), and moves *<pos> past it. Returns 0
- * (END at the end of the text) or MS_EPARSE for an unterminated quote or
- * comment. */
 /* The pure part of ms_ddl_table: rewrites <n> bytes of <text> (borrowed,
  * SHOW CREATE TABLE output for <t>) into <out>. Exposed for the fuzzer. */
 int ms_ddl_table_text(const struct ms_table *t, const char *text, size_t n,
 		      const char *tschema, const char *ttable,
 		      const struct ms_ddl_opts *o, struct ms_ddl_table *out,
 		      struct ms_err *err) MS_WUR;
-
-int ms_ddl_lex(const char *s, size_t n, size_t *pos,
-	       struct ms_ddl_tok *tok) MS_WUR;
-
-/* True when token <t> of <s> is the word <kw> (case-insensitive). */
-bool ms_ddl_tok_is(const char *s, const struct ms_ddl_tok *t, const char *kw);
-
-/* Appends the name token <t> (a word or a backquoted identifier, unescaped)
- * to <out>. MS_EPARSE for another kind of token, or a buffer error. */
-int ms_ddl_tok_name(const char *s, const struct ms_ddl_tok *t,
-		    struct ms_buf *out) MS_WUR;
 
 /* Where the parts of a CREATE statement are (ms_ddl_parse_head). */
 struct ms_ddl_head {

@@ -32,21 +32,20 @@ static bool known_schema(const struct ms_schema *s, const char *name)
 /* Reads up to three dot-joined backquoted names from *<pos>, the first
  * being <first>. Returns how many (1..3) and sets *<pos> after the last. */
 static size_t read_parts(const char *s, size_t n,
-			 const struct ms_ddl_tok *first, size_t *pos,
+			 const struct ms_lex_tok *first, size_t *pos,
 			 struct ms_buf parts[3], size_t *end)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	size_t np = 1, save;
 
 	*end = first->end;
-	if (ms_ddl_tok_name(s, first, &parts[0]))
+	if (ms_lex_name(s, first, &parts[0]))
 		return 0;
 	while (np < 3) {
 		save = *pos;
-		if (ms_ddl_lex(s, n, pos, &k) || k.kind != MS_DDL_TOK_PUNCT ||
-		    s[k.start] != '.' || ms_ddl_lex(s, n, pos, &k) ||
-		    k.kind != MS_DDL_TOK_QIDENT ||
-		    ms_ddl_tok_name(s, &k, &parts[np])) {
+		if (ms_lex_next(s, n, pos, &k) || k.kind != MS_LEX_PUNCT ||
+		    s[k.start] != '.' || ms_lex_next(s, n, pos, &k) ||
+		    k.kind != MS_LEX_QIDENT || ms_lex_name(s, &k, &parts[np])) {
 			*pos = save;
 			break;
 		}
@@ -58,9 +57,9 @@ static size_t read_parts(const char *s, size_t n,
 
 static bool next_is_paren(const char *s, size_t n, size_t pos)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 
-	return ms_ddl_lex(s, n, &pos, &k) == 0 && k.kind == MS_DDL_TOK_PUNCT &&
+	return ms_lex_next(s, n, &pos, &k) == 0 && k.kind == MS_LEX_PUNCT &&
 	       s[k.start] == '(';
 }
 
@@ -96,7 +95,7 @@ static int map_ref(const struct ms_ddl_opts *o, struct ms_buf p[3], size_t np,
 static int map_body(const struct ms_schema *sch, const struct ms_ddl_opts *o,
 		    const char *s, size_t n, size_t from, struct ms_buf *out)
 {
-	struct ms_ddl_tok k;
+	struct ms_lex_tok k;
 	struct ms_buf p[3];
 	size_t pos = from, copied = from, np, end, i;
 	int rc = 0;
@@ -104,10 +103,10 @@ static int map_body(const struct ms_schema *sch, const struct ms_ddl_opts *o,
 	for (i = 0; i < 3; i++)
 		ms_buf_init(&p[i], MS_IDENT_MAX_BYTES * 2);
 	while (rc == 0) {
-		rc = ms_ddl_lex(s, n, &pos, &k);
-		if (rc || k.kind == MS_DDL_TOK_END)
+		rc = ms_lex_next(s, n, &pos, &k);
+		if (rc || k.kind == MS_LEX_END)
 			break;
-		if (k.kind != MS_DDL_TOK_QIDENT)
+		if (k.kind != MS_LEX_QIDENT)
 			continue;
 		for (i = 0; i < 3; i++)
 			ms_buf_reset(&p[i]);

@@ -1,5 +1,5 @@
-/* SQL text helpers for the target DDL rewrites (ddl_int.h): a lexer that
- * knows quotes and comments, the CREATE header parser, name mapping. */
+/* SQL text helpers for the target DDL rewrites (ddl_int.h): the CREATE
+ * header parser, name mapping (the lexer is db/lex.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,135 +8,23 @@
 #include "core/log.h"
 #include "db/quote.h"
 
-static bool word_byte(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
-}
-
-/* Skips white space and comments from <i>; returns the new position, or
- * n + 1 for an unterminated comment. */
-static size_t skip_space(const char *s, size_t n, size_t i)
-{
-	for (;;) {
-		if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
-			      s[i] == '\r' || s[i] == '\f'))
-			i++;
-		else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/')
-			i += 2; /* end of a versioned comment */
-		else if (i + 2 < n && s[i] == '/' && s[i + 1] == '*' &&
-			 s[i + 2] == '!') {
-			i += 3;
-			while (i < n && s[i] >= '0' && s[i] <= '9')
-				i++;
-		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
-			for (i += 2; i + 1 < n; i++)
-				if (s[i] == '*' && s[i + 1] == '/')
-					break;
-			if (i + 1 >= n)
-				return n + 1;
-			i += 2;
-		} else if ((i < n && s[i] == '#') ||
-			   (i + 2 < n && s[i] == '-' && s[i + 1] == '-' &&
-			    (s[i + 2] == ' ' || s[i + 2] == '\t'))) {
-			while (i < n && s[i] != '\n')
-				i++;
-		} else {
-			return i;
-		}
-	}
-}
-
-/* Position after the quoted token opening at <i>, or n + 1 when it is not
- * terminated. Strings honour backslash escapes and doubled quotes;
- * backquoted names only doubled backquotes. */
-static size_t skip_quoted(const char *s, size_t n, size_t i)
-{
-	char q = s[i];
-
-	for (i++; i < n; i++) {
-		if (s[i] == '\\' && q != '`') {
-			i++;
-		} else if (s[i] == q) {
-			if (i + 1 < n && s[i + 1] == q)
-				i++;
-			else
-				return i + 1;
-		}
-	}
-	return n + 1;
-}
-
-int ms_ddl_lex(const char *s, size_t n, size_t *pos, struct ms_ddl_tok *tok)
-{
-	size_t i = skip_space(s, n, *pos);
-
-	if (i > n)
-		return MS_EPARSE;
-	tok->start = i;
-	if (i == n) {
-		tok->kind = MS_DDL_TOK_END;
-	} else if (s[i] == '`' || s[i] == '\'' || s[i] == '"') {
-		tok->kind = s[i] == '`' ? MS_DDL_TOK_QIDENT : MS_DDL_TOK_STRING;
-		i = skip_quoted(s, n, i);
-		if (i > n)
-			return MS_EPARSE;
-	} else if (word_byte((unsigned char)s[i])) {
-		tok->kind = MS_DDL_TOK_WORD;
-		while (i < n && word_byte((unsigned char)s[i]))
-			i++;
-	} else {
-		tok->kind = MS_DDL_TOK_PUNCT;
-		i++;
-	}
-	tok->end = i;
-	*pos = i;
-	return 0;
-}
-
-bool ms_ddl_tok_is(const char *s, const struct ms_ddl_tok *t, const char *kw)
-{
-	size_t len = strlen(kw);
-
-	return t->kind == MS_DDL_TOK_WORD && t->end - t->start == len &&
-	       strncasecmp(s + t->start, kw, len) == 0;
-}
-
-int ms_ddl_tok_name(const char *s, const struct ms_ddl_tok *t,
-		    struct ms_buf *out)
-{
-	size_t i;
-	int rc = 0;
-
-	if (t->kind == MS_DDL_TOK_WORD)
-		return ms_buf_add(out, s + t->start, t->end - t->start);
-	if (t->kind != MS_DDL_TOK_QIDENT)
-		return MS_EPARSE;
-	for (i = t->start + 1; rc == 0 && i + 1 < t->end; i++) {
-		rc = ms_buf_addc(out, s[i]);
-		if (s[i] == '`')
-			i++; /* a doubled backquote is one */
-	}
-	return rc;
-}
-
 /* Reads a name (one or two parts) at *<pos>; fills its span. */
 static int parse_name(const char *s, size_t n, size_t *pos, size_t *start,
 		      size_t *end)
 {
-	struct ms_ddl_tok t;
+	struct ms_lex_tok t;
 	size_t save;
 
-	if (ms_ddl_lex(s, n, pos, &t) ||
-	    (t.kind != MS_DDL_TOK_WORD && t.kind != MS_DDL_TOK_QIDENT))
+	if (ms_lex_next(s, n, pos, &t) ||
+	    (t.kind != MS_LEX_WORD && t.kind != MS_LEX_QIDENT))
 		return MS_EPARSE;
 	*start = t.start;
 	*end = t.end;
 	save = *pos;
-	if (ms_ddl_lex(s, n, pos, &t) == 0 && t.kind == MS_DDL_TOK_PUNCT &&
+	if (ms_lex_next(s, n, pos, &t) == 0 && t.kind == MS_LEX_PUNCT &&
 	    s[t.start] == '.') {
-		if (ms_ddl_lex(s, n, pos, &t) ||
-		    (t.kind != MS_DDL_TOK_WORD && t.kind != MS_DDL_TOK_QIDENT))
+		if (ms_lex_next(s, n, pos, &t) ||
+		    (t.kind != MS_LEX_WORD && t.kind != MS_LEX_QIDENT))
 			return MS_EPARSE;
 		*end = t.end;
 		return 0;
@@ -149,35 +37,35 @@ static int parse_name(const char *s, size_t n, size_t *pos, size_t *start,
  * DEFINER). */
 static bool next_is_eq(const char *s, size_t n, size_t pos)
 {
-	struct ms_ddl_tok t;
+	struct ms_lex_tok t;
 
-	return ms_ddl_lex(s, n, &pos, &t) == 0 && t.kind == MS_DDL_TOK_PUNCT &&
+	return ms_lex_next(s, n, &pos, &t) == 0 && t.kind == MS_LEX_PUNCT &&
 	       s[t.start] == '=';
 }
 
 /* DEFINER = user[@host] | CURRENT_USER[()] after the word DEFINER. */
 static int parse_definer(const char *s, size_t n, size_t *pos, size_t *end)
 {
-	struct ms_ddl_tok t;
+	struct ms_lex_tok t;
 	size_t save;
 
-	if (ms_ddl_lex(s, n, pos, &t) || t.kind != MS_DDL_TOK_PUNCT ||
+	if (ms_lex_next(s, n, pos, &t) || t.kind != MS_LEX_PUNCT ||
 	    s[t.start] != '=')
 		return MS_EPARSE;
-	if (ms_ddl_lex(s, n, pos, &t) || t.kind == MS_DDL_TOK_END ||
-	    t.kind == MS_DDL_TOK_PUNCT)
+	if (ms_lex_next(s, n, pos, &t) || t.kind == MS_LEX_END ||
+	    t.kind == MS_LEX_PUNCT)
 		return MS_EPARSE;
 	*end = t.end;
 	save = *pos;
-	if (ms_ddl_lex(s, n, pos, &t))
+	if (ms_lex_next(s, n, pos, &t))
 		return MS_EPARSE;
-	if (t.kind == MS_DDL_TOK_PUNCT && s[t.start] == '@') {
-		if (ms_ddl_lex(s, n, pos, &t) || t.kind == MS_DDL_TOK_END ||
-		    t.kind == MS_DDL_TOK_PUNCT)
+	if (t.kind == MS_LEX_PUNCT && s[t.start] == '@') {
+		if (ms_lex_next(s, n, pos, &t) || t.kind == MS_LEX_END ||
+		    t.kind == MS_LEX_PUNCT)
 			return MS_EPARSE;
 		*end = t.end;
-	} else if (t.kind == MS_DDL_TOK_PUNCT && s[t.start] == '(') {
-		if (ms_ddl_lex(s, n, pos, &t) || s[t.start] != ')')
+	} else if (t.kind == MS_LEX_PUNCT && s[t.start] == '(') {
+		if (ms_lex_next(s, n, pos, &t) || s[t.start] != ')')
 			return MS_EPARSE;
 		*end = t.end;
 	} else {
@@ -190,16 +78,14 @@ static int parse_definer(const char *s, size_t n, size_t *pos, size_t *end)
 static int parse_head_name(const char *s, size_t n, size_t pos,
 			   struct ms_ddl_head *h)
 {
-	struct ms_ddl_tok t;
+	struct ms_lex_tok t;
 	size_t save = pos;
 
-	if (ms_ddl_lex(s, n, &pos, &t))
+	if (ms_lex_next(s, n, &pos, &t))
 		return MS_EPARSE;
-	if (ms_ddl_tok_is(s, &t, "IF")) {
-		if (ms_ddl_lex(s, n, &pos, &t) ||
-		    !ms_ddl_tok_is(s, &t, "NOT") ||
-		    ms_ddl_lex(s, n, &pos, &t) ||
-		    !ms_ddl_tok_is(s, &t, "EXISTS"))
+	if (ms_lex_is(s, &t, "IF")) {
+		if (ms_lex_next(s, n, &pos, &t) || !ms_lex_is(s, &t, "NOT") ||
+		    ms_lex_next(s, n, &pos, &t) || !ms_lex_is(s, &t, "EXISTS"))
 			return MS_EPARSE;
 	} else {
 		pos = save;
@@ -213,22 +99,22 @@ static int parse_head_name(const char *s, size_t n, size_t pos,
 int ms_ddl_parse_head(const char *s, size_t n, const char *kind,
 		      struct ms_ddl_head *h)
 {
-	struct ms_ddl_tok t;
+	struct ms_lex_tok t;
 	size_t pos = 0, guard;
 
 	memset(h, 0, sizeof(*h));
-	if (ms_ddl_lex(s, n, &pos, &t) || !ms_ddl_tok_is(s, &t, "CREATE"))
+	if (ms_lex_next(s, n, &pos, &t) || !ms_lex_is(s, &t, "CREATE"))
 		return MS_EPARSE;
 	h->create_end = t.end;
 	/* At most a handful of options come before the kind. */
 	for (guard = 0; guard < 32; guard++) {
-		if (ms_ddl_lex(s, n, &pos, &t) || t.kind == MS_DDL_TOK_END)
+		if (ms_lex_next(s, n, &pos, &t) || t.kind == MS_LEX_END)
 			return MS_EPARSE;
-		if (ms_ddl_tok_is(s, &t, kind))
+		if (ms_lex_is(s, &t, kind))
 			return parse_head_name(s, n, pos, h);
-		if (ms_ddl_tok_is(s, &t, "REPLACE"))
+		if (ms_lex_is(s, &t, "REPLACE"))
 			h->or_replace = true;
-		if (ms_ddl_tok_is(s, &t, "DEFINER") && next_is_eq(s, n, pos)) {
+		if (ms_lex_is(s, &t, "DEFINER") && next_is_eq(s, n, pos)) {
 			h->definer_start = t.start;
 			if (parse_definer(s, n, &pos, &h->definer_end))
 				return MS_EPARSE;
@@ -287,22 +173,22 @@ void ms_ddl_warn_body_refs(const struct ms_schema *s,
 			   const struct ms_ddl_opts *o, const char *label,
 			   const char *text)
 {
-	struct ms_ddl_tok k, next;
+	struct ms_lex_tok k, next;
 	struct ms_buf name;
 	size_t n = strlen(text), pos = 0, after;
 	const char *hit = NULL;
 
 	ms_buf_init(&name, MS_IDENT_MAX_BYTES * 2);
-	while (!hit && ms_ddl_lex(text, n, &pos, &k) == 0 &&
-	       k.kind != MS_DDL_TOK_END) {
-		if (k.kind != MS_DDL_TOK_WORD && k.kind != MS_DDL_TOK_QIDENT)
+	while (!hit && ms_lex_next(text, n, &pos, &k) == 0 &&
+	       k.kind != MS_LEX_END) {
+		if (k.kind != MS_LEX_WORD && k.kind != MS_LEX_QIDENT)
 			continue;
 		after = pos;
-		if (ms_ddl_lex(text, n, &after, &next) ||
-		    next.kind != MS_DDL_TOK_PUNCT || text[next.start] != '.')
+		if (ms_lex_next(text, n, &after, &next) ||
+		    next.kind != MS_LEX_PUNCT || text[next.start] != '.')
 			continue;
 		ms_buf_reset(&name);
-		if (ms_ddl_tok_name(text, &k, &name) == 0)
+		if (ms_lex_name(text, &k, &name) == 0)
 			hit = renamed_schema(s, o, ms_buf_str(&name));
 	}
 	ms_buf_free(&name);
