@@ -68,6 +68,45 @@ struct ms_cmd {
 		    "myshift's own state on the target (default _myshift)"     \
 	}
 
+/* Option rows of `myshift copy` (also taken by `myshift run`). */
+#define MS_CLI_COPY_OPTS                                                       \
+	{"threads", MS_OPT_VALUE, "N", "parallel workers (default: cores)"},   \
+	    {"if-exists", MS_OPT_VALUE, "POLICY",                              \
+	     "existing target table: refuse (default), skip, drop, truncate, " \
+	     "resume"},                                                        \
+	    {"load-method", MS_OPT_VALUE, "METHOD",                            \
+	     "auto (default), load-data (LOAD DATA LOCAL from memory), "       \
+	     "insert"},                                                        \
+	    {"convert-myisam", MS_OPT_VALUE, "WHEN",                           \
+	     "MyISAM to InnoDB: auto (when the target lacks MyISAM), yes, "    \
+	     "no"},                                                            \
+	    {"defer-indexes", MS_OPT_VALUE, "yes|no",                          \
+	     "build secondary indexes after the data (default yes)"},          \
+	    {"chunk-time", MS_OPT_VALUE, "SECONDS",                            \
+	     "target time per chunk, the size adapts (default 0.5)"},          \
+	    {"rate", MS_OPT_VALUE, "ROWS",                                     \
+	     "at most ROWS rows/s (default: no limit)"},                       \
+	    {"max-threads-running", MS_OPT_VALUE, "N",                         \
+	     "pause while the source's Threads_running is above N"},           \
+	{                                                                      \
+		"no-progress", MS_OPT_FLAG, NULL, "no live progress line"      \
+	}
+
+/* Option rows of `myshift sync` that `myshift run` takes too. */
+#define MS_CLI_SYNC_OPTS                                                       \
+	{"server-id", MS_OPT_VALUE, "N",                                       \
+	 "replica server_id to read the binlog with (default: chosen once "    \
+	 "and kept)"},                                                         \
+	    {"on-unsupported", MS_OPT_VALUE, "stop|skip",                      \
+	     "an event that cannot be applied safely: stop (default) or "      \
+	     "skip it with a warning"},                                        \
+	    {"until-caught-up", MS_OPT_FLAG, NULL,                             \
+	     "exit once the source's binlog end as of start is applied"},      \
+	{                                                                      \
+		"heartbeat", MS_OPT_VALUE, "MS",                               \
+		    "source heartbeat period (default 1000)"                   \
+	}
+
 /* Resolves the endpoint of <role> ("source" or "target"): the --<role> flag
  * or config key, else $MYSHIFT_<ROLE>; the password from the URI, else
  * --<role>-password-file, else $MYSHIFT_<ROLE>_PASSWORD. <ep> must be
@@ -88,6 +127,17 @@ const char *ms_cli_control_schema(const struct ms_opts *opts);
  * returns the exit code for its class. */
 int ms_cli_fail(const char *cmd, const struct ms_err *err);
 
+/* --NAME's value among <words> (NULL-terminated): its index in *<out>, or
+ * <dflt> when absent; MS_EUSAGE naming the option for another value. */
+int ms_cli_pick_word(const struct ms_opts *opts, const char *name,
+		     const char *const *words, int dflt, int *out,
+		     struct ms_err *err) MS_WUR;
+
+struct ms_copy_opts;
+/* Fills <o> from the copy options (not the endpoints or rules). */
+int ms_cli_copy_opts(const struct ms_opts *opts, struct ms_copy_opts *o,
+		     struct ms_err *err) MS_WUR;
+
 /* The command table, terminated by name NULL. */
 extern const struct ms_cmd ms_commands[];
 
@@ -100,5 +150,9 @@ int ms_cmd_copy(const struct ms_opts *opts);
 extern const struct ms_optdef ms_copy_optdefs[];
 int ms_cmd_status(const struct ms_opts *opts);
 extern const struct ms_optdef ms_status_optdefs[];
+int ms_cmd_sync(const struct ms_opts *opts);
+extern const struct ms_optdef ms_sync_optdefs[];
+int ms_cmd_run(const struct ms_opts *opts);
+extern const struct ms_optdef ms_run_optdefs[];
 
 #endif

@@ -12,29 +12,11 @@
 #include "core/log.h"
 
 const struct ms_optdef ms_copy_optdefs[] = {
-    MS_CLI_ENDPOINT_OPTS,
-    MS_CLI_RULES_OPTS,
-    {"threads", MS_OPT_VALUE, "N", "parallel workers (default: cores)"},
-    {"if-exists", MS_OPT_VALUE, "POLICY",
-     "existing target table: refuse (default), skip, drop, truncate, "
-     "resume"},
-    {"load-method", MS_OPT_VALUE, "METHOD",
-     "auto (default), load-data (LOAD DATA LOCAL from memory), insert"},
-    {"convert-myisam", MS_OPT_VALUE, "WHEN",
-     "MyISAM to InnoDB: auto (when the target lacks MyISAM), yes, no"},
-    {"defer-indexes", MS_OPT_VALUE, "yes|no",
-     "build secondary indexes after the data (default yes)"},
-    {"chunk-time", MS_OPT_VALUE, "SECONDS",
-     "target time per chunk, the size adapts (default 0.5)"},
-    {"rate", MS_OPT_VALUE, "ROWS", "at most ROWS rows/s (default: no limit)"},
-    {"max-threads-running", MS_OPT_VALUE, "N",
-     "pause while the source's Threads_running is above N"},
-    {"no-progress", MS_OPT_FLAG, NULL, "no live progress line"},
-    MS_CLI_COMMON_OPTS,
-    {NULL, 0, NULL, NULL},
+    MS_CLI_ENDPOINT_OPTS, MS_CLI_RULES_OPTS,	 MS_CLI_COPY_OPTS,
+    MS_CLI_COMMON_OPTS,	  {NULL, 0, NULL, NULL},
 };
 
-static int pick_word(const struct ms_opts *opts, const char *name,
+int ms_cli_pick_word(const struct ms_opts *opts, const char *name,
 		     const char *const *words, int dflt, int *out,
 		     struct ms_err *err)
 {
@@ -53,8 +35,8 @@ static int pick_word(const struct ms_opts *opts, const char *name,
 		      ms_opts_origin(opts, name), v);
 }
 
-static int parse_opts(const struct ms_opts *opts, struct ms_copy_opts *o,
-		      struct ms_err *err)
+int ms_cli_copy_opts(const struct ms_opts *opts, struct ms_copy_opts *o,
+		     struct ms_err *err)
 {
 	static const char *const exists[] = {"refuse",	 "skip",   "drop",
 					     "truncate", "resume", NULL};
@@ -74,10 +56,12 @@ static int parse_opts(const struct ms_opts *opts, struct ms_copy_opts *o,
 	rc = rc ? rc
 		: ms_opts_uint(opts, "max-threads-running", 0, 100000, 0,
 			       &running, err);
-	rc = rc ? rc : pick_word(opts, "if-exists", exists, 0, &e, err);
-	rc = rc ? rc : pick_word(opts, "load-method", load, 0, &l, err);
-	rc = rc ? rc : pick_word(opts, "convert-myisam", myisam, 0, &m, err);
-	rc = rc ? rc : pick_word(opts, "defer-indexes", yesno, 1, &d, err);
+	rc = rc ? rc : ms_cli_pick_word(opts, "if-exists", exists, 0, &e, err);
+	rc = rc ? rc : ms_cli_pick_word(opts, "load-method", load, 0, &l, err);
+	rc = rc ? rc
+		: ms_cli_pick_word(opts, "convert-myisam", myisam, 0, &m, err);
+	rc = rc ? rc
+		: ms_cli_pick_word(opts, "defer-indexes", yesno, 1, &d, err);
 	if (rc)
 		return rc;
 	if (ct) {
@@ -167,7 +151,7 @@ int ms_cmd_copy(const struct ms_opts *opts)
 	rc = ms_cli_endpoint(opts, "source", &src, &err);
 	rc = rc ? rc : ms_cli_endpoint(opts, "target", &tgt, &err);
 	rc = rc ? rc : ms_cli_rules(opts, &rules, &err);
-	rc = rc ? rc : parse_opts(opts, &o, &err);
+	rc = rc ? rc : ms_cli_copy_opts(opts, &o, &err);
 	if (!rc) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_signal;

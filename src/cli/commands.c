@@ -40,10 +40,30 @@ const struct ms_cmd ms_commands[] = {
      "done, 2 for usage or configuration errors (unknown schema,\nexisting "
      "table), 3 for runtime failures. Design: docs/copy.md.",
      ms_copy_optdefs, ms_cmd_copy},
-    {"sync", "binlog CDC source to target (or reverse)", "sync [options]",
-     "Planned.", NULL, NULL},
-    {"run", "copy, then sync, as one job", "run [options]", "Planned.", NULL,
-     NULL},
+    {"sync", "binlog CDC source to target (or reverse)",
+     "sync --source URI --target URI [options]",
+     "Reads the source's binlog as a replica and applies every change to "
+     "the\nselected tables on the target, idempotently (replace or delete by "
+     "key), whole\nsource transactions at a time, with the checkpoint in the "
+     "same target\ntransaction: after any interruption (even kill -9) rerun "
+     "the same command. DDL\non selected tables is replayed with the mapping "
+     "renames. The first run starts\nat the position the copy recorded (or "
+     "--start-position). Runs until SIGINT or\nSIGTERM (or, with "
+     "--until-caught-up, until the source's binlog end as of\nstart is "
+     "applied); lost servers are retried. --reverse applies the target's\n"
+     "changes to the source (failback), skipping what sync itself applied.\n"
+     "Exit 0 on a clean stop, 2 for usage errors and unsupported events, 3 "
+     "when a\nserver stays unreachable or the binlog needed was purged. "
+     "Design: docs/sync.md.",
+     ms_sync_optdefs, ms_cmd_sync},
+    {"run", "copy, then sync, as one job",
+     "run --source URI --target URI [options]",
+     "`myshift copy`, then `myshift sync` from the copy's start position, "
+     "as one\njob that runs until SIGINT or SIGTERM. Rerun the same command "
+     "after an\ninterruption: the copy resumes (or is skipped when done) and "
+     "sync continues\nfrom its checkpoint. `myshift status` shows the "
+     "progress and the lag.",
+     ms_run_optdefs, ms_cmd_run},
     {"verify", "chunked checksum comparison while sync runs",
      "verify [options]", "Planned.", NULL, NULL},
     {"proxy", "MySQL wire-protocol proxy", "proxy [options]", "Planned.", NULL,
