@@ -1,6 +1,8 @@
-/* `myshift status`: where a job stands, read from the control schema on
- * the target. Today: the copy (start position, per-table state, rows and
- * bytes copied). Sync adds its lag and positions in its own issue. */
+/* `myshift status`: where a job stands, read from the control schema: the
+ * copy (start position, per-table state, rows and bytes copied) on the
+ * target, and sync (positions, lag, apply rate) on its apply side: the
+ * target, or the source for --reverse. With the read side's endpoint too,
+ * it compares the applied position with that server's binlog end. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +11,19 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "db/quote.h"
+#include "sync/sync_int.h"
 
 const struct ms_optdef ms_status_optdefs[] = {
     {"target", MS_OPT_VALUE, "URI", "target server (default $MYSHIFT_TARGET)"},
     {"target-password-file", MS_OPT_VALUE, "FILE",
      "read the target password from FILE"},
+    {"source", MS_OPT_VALUE, "URI",
+     "source server, for the lag against its binlog end (default "
+     "$MYSHIFT_SOURCE when set)"},
+    {"source-password-file", MS_OPT_VALUE, "FILE",
+     "read the source password from FILE"},
+    {"reverse", MS_OPT_FLAG, NULL,
+     "show the reverse sync (its state is on the source)"},
     {"connect-timeout", MS_OPT_VALUE, "SECONDS",
      "connect timeout (default 10)"},
     {"control-schema", MS_OPT_VALUE, "NAME",
@@ -84,27 +94,194 @@ static json_t *tables_json(const struct ms_db_result *t)
 	return a;
 }
 
-static void print_json(const struct ms_db_result *st,
-		       const struct ms_db_result *t)
-{
-	const char *fin = ms_db_result_get(st, 0, 4);
-	json_t *o = json_pack(
-	    "{s:s, s:{s:s, s:I, s:s}, s:s, s:s?, s:o}", "phase",
-	    fin ? "copied" : "copying", "start_position", "file",
-	    ms_db_result_get(st, 0, 0), "pos",
-	    (json_int_t)strtoull(ms_db_result_get(st, 0, 1), NULL, 10), "gtid",
-	    ms_db_result_get(st, 0, 2), "copy_started_at",
-	    ms_db_result_get(st, 0, 3), "copy_finished_at", fin, "tables",
-	    tables_json(t));
-	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+/* What status knows about one sync direction. */
+struct st_sync {
+	bool exists, running, has_source, has_lag;
+	struct ms_db_result *row;
+	struct ms_binlog_pos src; /* the read side's binlog end */
+	double lag;
+	bool has_behind;
+	uint64_t behind;
+};
 
+/* Reads sync_state for <dir> on <db>: columns below, by index. */
+static int sync_row(struct ms_db *db, const char *cs, const char *dir,
+		    struct ms_db_result **out, struct ms_err *err)
+{
+	struct ms_buf q;
+	int rc;
+
+	ms_buf_init(&q, 1024);
+	rc = ms_buf_addstr(
+	    &q,
+	    "SELECT file, pos, gtid, transactions, changes, groups_applied, "
+	    "running, lag_seconds, events_per_second, "
+	    "TIMESTAMPDIFF(MICROSECOND, progress_at, UTC_TIMESTAMP(6)) / 1e6, "
+	    "last_error, CAST(UNIX_TIMESTAMP() AS SIGNED) - "
+	    "CAST(event_time AS SIGNED), checkpoint_at, server_id FROM ");
+	rc = rc ? rc : ms_quote_ident(&q, cs);
+	rc = rc ? rc
+		: ms_buf_addf(&q, ".`sync_state` WHERE direction = '%s'", dir);
+	rc = rc ? MS_ERR(err, MS_EUSAGE, "bad control schema name '%s'", cs)
+		: ms_db_query(db, ms_buf_str(&q), out, err);
+	ms_buf_free(&q);
+	if (rc == MS_ESQL && err && err->sql_errno == 1146) {
+		ms_err_clear(err);
+		*out = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+static const char *col(const struct ms_db_result *r, size_t c)
+{
+	return ms_db_result_get(r, 0, c);
+}
+
+/* Bytes of binlog between the applied position and the end, from SHOW
+ * BINARY LOGS; false when they cannot be told. */
+static bool bytes_behind(struct ms_db *db, const char *file, uint64_t pos,
+			 const struct ms_binlog_pos *end, uint64_t *out)
+{
+	struct ms_db_result *r = NULL;
+	struct ms_err e;
+	uint64_t sum = 0;
+	bool in = false, ok = false;
+	size_t i;
+
+	if (!strcmp(file, end->file)) {
+		*out = end->pos > pos ? end->pos - pos : 0;
+		return true;
+	}
+	ms_err_clear(&e);
+	if (ms_db_query(db, "SHOW BINARY LOGS", &r, &e))
+		return false;
+	for (i = 0; i < ms_db_result_nrows(r); i++) {
+		const char *f = ms_db_result_get(r, i, 0);
+		uint64_t size = strtoull(ms_db_result_get(r, i, 1), NULL, 10);
+
+		if (!strcmp(f, file)) {
+			in = true;
+			sum += size > pos ? size - pos : 0;
+		} else if (!strcmp(f, end->file)) {
+			sum += end->pos;
+			ok = in;
+			break;
+		} else if (in) {
+			sum += size;
+		}
+	}
+	ms_db_result_free(r);
+	*out = sum;
+	return ok;
+}
+
+static void sync_compute(struct st_sync *s, struct ms_db *readside)
+{
+	const struct ms_db_result *r = s->row;
+	const char *file = col(r, 0);
+	uint64_t pos = strtoull(col(r, 1), NULL, 10);
+	double age = col(r, 9) ? strtod(col(r, 9), NULL) : 1e9;
+
+	s->running = col(r, 6) && !strcmp(col(r, 6), "1") && age < 5;
+	if (s->has_source) {
+		s->has_behind =
+		    bytes_behind(readside, file, pos, &s->src, &s->behind);
+		if (sy_pos_cmp(file, pos, s->src.file, s->src.pos) >= 0) {
+			s->has_lag = true;
+			s->lag = 0;
+			s->has_behind = true;
+			s->behind = 0;
+			return;
+		}
+	}
+	if (s->running && col(r, 7)) {
+		s->has_lag = true;
+		s->lag = strtod(col(r, 7), NULL);
+	} else if (col(r, 11)) {
+		s->has_lag = true;
+		s->lag = strtod(col(r, 11), NULL);
+		if (s->lag < 0)
+			s->lag = 0;
+	}
+}
+
+static json_t *pos_json(const char *file, const char *pos, const char *gtid)
+{
+	return json_pack("{s:s, s:I, s:s}", "file", file, "pos",
+			 (json_int_t)strtoull(pos, NULL, 10), "gtid",
+			 gtid ? gtid : "");
+}
+
+static void sync_json(json_t *o, const struct st_sync *s, bool reverse)
+{
+	const struct ms_db_result *r = s->row;
+	char pos[24];
+
+	if (!s->exists)
+		return;
+	snprintf(pos, sizeof(pos), "%llu", (unsigned long long)s->src.pos);
+	json_object_set_new(o, "lag_seconds",
+			    s->has_lag ? json_real(s->lag) : json_null());
+	json_object_set_new(o, "applied_position",
+			    pos_json(col(r, 0), col(r, 1), col(r, 2)));
+	json_object_set_new(o, "source_position",
+			    s->has_source
+				? pos_json(s->src.file, pos, s->src.gtid)
+				: json_null());
+	json_object_set_new(
+	    o, "events_per_second",
+	    json_real(s->running && col(r, 8) ? strtod(col(r, 8), NULL) : 0));
+	json_object_set_new(o, "bytes_behind",
+			    s->has_behind ? json_integer((json_int_t)s->behind)
+					  : json_null());
+	json_object_set_new(o, "sync_running", json_boolean(s->running));
+	json_object_set_new(
+	    o, "sync",
+	    json_pack("{s:s, s:I, s:I, s:I, s:s?, s:s?, s:I}", "direction",
+		      reverse ? "reverse" : "forward", "transactions",
+		      (json_int_t)strtoull(col(r, 3), NULL, 10), "changes",
+		      (json_int_t)strtoull(col(r, 4), NULL, 10), "commits",
+		      (json_int_t)strtoull(col(r, 5), NULL, 10), "last_error",
+		      col(r, 10), "checkpoint_at", col(r, 12), "server_id",
+		      (json_int_t)strtoull(col(r, 13), NULL, 10)));
+}
+
+static void print_json(const struct ms_db_result *st,
+		       const struct ms_db_result *t, const struct st_sync *s,
+		       bool reverse)
+{
+	json_t *o = json_object();
+	char *text;
+
+	if (st && ms_db_result_nrows(st)) {
+		const char *fin = ms_db_result_get(st, 0, 4);
+
+		json_object_set_new(o, "start_position",
+				    pos_json(ms_db_result_get(st, 0, 0),
+					     ms_db_result_get(st, 0, 1),
+					     ms_db_result_get(st, 0, 2)));
+		json_object_set_new(o, "copy_started_at",
+				    json_string(ms_db_result_get(st, 0, 3)));
+		json_object_set_new(o, "copy_finished_at",
+				    fin ? json_string(fin) : json_null());
+		json_object_set_new(o, "tables", tables_json(t));
+		json_object_set_new(o, "phase",
+				    json_string(fin ? "copied" : "copying"));
+	}
+	if (s->exists)
+		json_object_set_new(
+		    o, "phase",
+		    json_string(s->running ? "syncing" : "sync stopped"));
+	sync_json(o, s, reverse);
+	text = json_dumps(o, JSON_INDENT(2));
 	if (text)
 		ms_print_safe(stdout, "%s\n", text);
 	free(text);
 	json_decref(o);
 }
 
-static void print_text(const struct ms_db_result *st,
+static void print_copy(const struct ms_db_result *st,
 		       const struct ms_db_result *t)
 {
 	size_t i, done = 0;
@@ -142,45 +319,125 @@ static void print_text(const struct ms_db_result *st,
 	}
 }
 
+static void print_sync(const struct st_sync *s, bool reverse)
+{
+	const struct ms_db_result *r = s->row;
+	char lag[64], behind[64];
+
+	if (s->has_lag)
+		snprintf(lag, sizeof(lag), "%.1f s", s->lag);
+	else
+		snprintf(lag, sizeof(lag), "unknown");
+	if (s->has_behind)
+		snprintf(behind, sizeof(behind), "%llu bytes",
+			 (unsigned long long)s->behind);
+	else
+		snprintf(behind, sizeof(behind), "unknown (give --%s)",
+			 reverse ? "target" : "source");
+	ms_print_safe(stdout,
+		      "\n%s sync: %s, lag %s, %s of binlog behind, %.0f "
+		      "events/s\napplied up to %s:%s (gtid %s)\n",
+		      reverse ? "reverse" : "forward",
+		      s->running ? "running" : "not running", lag, behind,
+		      s->running && col(r, 8) ? strtod(col(r, 8), NULL) : 0.0,
+		      col(r, 0), col(r, 1), *col(r, 2) ? col(r, 2) : "-");
+	if (s->has_source)
+		ms_print_safe(stdout, "%s binlog ends at %s:%llu\n",
+			      reverse ? "target" : "source", s->src.file,
+			      (unsigned long long)s->src.pos);
+	ms_print_safe(stdout,
+		      "%s transactions (%s row changes) applied in %s "
+		      "commits, last at %s UTC\n",
+		      col(r, 3), col(r, 4), col(r, 5),
+		      col(r, 12) ? col(r, 12) : "-");
+	if (col(r, 10))
+		ms_print_safe(stdout, "last error: %s\n", col(r, 10));
+}
+
+static int connect_ep(const struct ms_opts *opts, const char *role,
+		      struct ms_endpoint *ep, struct ms_db **db,
+		      struct ms_err *err)
+{
+	struct ms_db_opts o = {.role = role, .utc = true};
+	unsigned long timeout;
+	int rc = ms_cli_endpoint(opts, role, ep, err);
+
+	rc = rc ? rc
+		: ms_opts_uint(opts, "connect-timeout", 1, 3600, 10, &timeout,
+			       err);
+	if (!rc) {
+		o.connect_timeout_s = (unsigned int)timeout;
+		rc = ms_db_connect(ep, &o, db, err);
+	}
+	return rc;
+}
+
 int ms_cmd_status(const struct ms_opts *opts)
 {
-	struct ms_endpoint tgt = {0};
-	struct ms_db_opts o = {.role = "target", .utc = true};
+	struct ms_endpoint tgt = {0}, src = {0};
 	struct ms_db_result *st = NULL, *t = NULL;
-	struct ms_db *db = NULL;
+	struct ms_db *db = NULL, *sdb = NULL;
 	const char *cs = ms_cli_control_schema(opts);
-	unsigned long timeout;
+	bool reverse = ms_opts_flag(opts, "reverse");
+	bool want_src = reverse || ms_opts_get(opts, "source") ||
+			(getenv("MYSHIFT_SOURCE") && *getenv("MYSHIFT_SOURCE"));
+	struct st_sync s;
 	struct ms_err err;
 	int rc, exitc = MS_EXIT_OK;
 
+	memset(&s, 0, sizeof(s));
 	ms_err_clear(&err);
-	rc = ms_cli_endpoint(opts, "target", &tgt, &err);
-	rc = rc ? rc
-		: ms_opts_uint(opts, "connect-timeout", 1, 3600, 10, &timeout,
-			       &err);
-	if (!rc) {
-		o.connect_timeout_s = (unsigned int)timeout;
-		rc = ms_db_connect(&tgt, &o, &db, &err);
+	rc = connect_ep(opts, "target", &tgt, &db, &err);
+	if (!rc && want_src) {
+		rc = connect_ep(opts, "source", &src, &sdb, &err);
+		if (rc && !reverse) { /* the lag is then sync's own view */
+			MS_LOG_WARN("status", "%s", err.msg);
+			ms_err_clear(&err);
+			rc = 0;
+		}
 	}
 	rc = rc ? rc : status_query(db, cs, false, &st, &err);
-	if (rc == MS_ESQL && err.sql_errno == 1146) /* no such table */
+	if (rc == MS_ESQL && err.sql_errno == 1146) { /* no copy recorded */
+		ms_err_clear(&err);
+		rc = 0;
+	}
+	if (!rc && st)
+		rc = status_query(db, cs, true, &t, &err);
+	rc = rc ? rc
+		: sync_row(reverse ? sdb : db, cs,
+			   reverse ? "reverse" : "forward", &s.row, &err);
+	s.exists = s.row && ms_db_result_nrows(s.row) == 1;
+	if (!rc && s.exists) {
+		struct ms_db *readside = reverse ? db : sdb;
+		struct ms_err e2;
+
+		ms_err_clear(&e2);
+		s.has_source =
+		    readside && !ms_db_binlog_position(readside, &s.src, &e2);
+		sync_compute(&s, readside);
+	}
+	if (!rc && !s.exists && (!st || !ms_db_result_nrows(st)))
 		rc = MS_ERR(&err, MS_ENOTFOUND,
 			    "no job recorded in the control schema `%s` on "
-			    "the target (has copy run?)",
-			    cs);
-	if (!rc && ms_db_result_nrows(st) == 0)
-		rc = MS_ERR(&err, MS_ENOTFOUND, "no copy recorded in `%s` yet",
-			    cs);
-	rc = rc ? rc : status_query(db, cs, true, &t, &err);
+			    "the %s (has copy or sync run?)",
+			    cs, reverse ? "source" : "target");
 	if (rc)
 		exitc = ms_cli_fail("status", &err);
 	else if (ms_opts_flag(opts, "json"))
-		print_json(st, t);
-	else
-		print_text(st, t);
+		print_json(st, t, &s, reverse);
+	else {
+		if (st && ms_db_result_nrows(st))
+			print_copy(st, t);
+		if (s.exists)
+			print_sync(&s, reverse);
+	}
+	ms_binlog_pos_free(&s.src);
+	ms_db_result_free(s.row);
 	ms_db_result_free(st);
 	ms_db_result_free(t);
 	ms_db_close(db);
+	ms_db_close(sdb);
 	ms_endpoint_free(&tgt);
+	ms_endpoint_free(&src);
 	return exitc;
 }
