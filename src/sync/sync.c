@@ -712,6 +712,9 @@ static void txn_gtid(struct sy_txn *t, const struct ms_bl_event *ev)
 		snprintf(t->tag, sizeof(t->tag), "%s", g->tag);
 	}
 	t->ts = ev->h.timestamp;
+	/* A MariaDB GTID event stands for BEGIN, unless it is marked
+	 * standalone (DDL and other statements that commit by themselves). */
+	t->begun = g->mariadb && !(g->flags & MS_BL_MARIA_FL_STANDALONE);
 }
 
 /* Is this event (inside BEGIN ... ) the transaction's last? */
