@@ -66,7 +66,14 @@ enum ms_stmt_role {
 	MS_STMT_REF_SCHEMA_ONLY, /* database statements: <table> is NULL */
 };
 
-/* One object name in the text: where it is, and what it resolves to. */
+/* One object name in the text: where it is, and what it resolves to.
+ * Refs are in text order, except that the RENAMED_TO ref of ALTER TABLE
+ * always comes right after refs[0]. A ref with <len> 0 names no text: the
+ * default schema of ALTER DATABASE without a name (the rewrite inserts the
+ * name at <start>). MS_STMT_OTHER_DDL refs: the table a trigger is ON
+ * (TABLE); views and sequences by their name (TABLE: they live among the
+ * tables); routines, events and a DROP TRIGGER by their schema
+ * (SCHEMA_ONLY, the span being the whole name). */
 struct ms_stmt_ref {
 	enum ms_stmt_role role;
 	const char *schema; /* resolved: the qualifier, else the event's
@@ -85,10 +92,23 @@ struct ms_stmt {
 	bool marked;	    /* starts with MS_STMT_MARKER: applied by us */
 	struct ms_stmt_ref *refs; /* arena */
 	size_t nrefs;
+	/* Added after the first contract (fields only appended): */
+	bool has_select;	/* CREATE TABLE ... SELECT whose text still
+				   holds the query (statement format): the
+				   rewrite refuses it */
+	bool start_transaction; /* MySQL 8.0.21+ "CREATE TABLE ... START
+				   TRANSACTION" (CREATE ... SELECT in row
+				   format): its rows and an XID follow in the
+				   same transaction; the rewrite drops the
+				   clause */
 };
 
 /* Classifies <sql> (<len> bytes, borrowed) run with default schema
  * <default_schema> ("" when none). Fills <out> with arena-owned parts.
+ * Text made only of comments (MariaDB's "# Dummy event ...") is
+ * MS_STMT_IGNORABLE; statement-format DML gets its first target table as a
+ * ref when the head is simple (INSERT/REPLACE INTO t, UPDATE t, DELETE FROM
+ * t, LOAD DATA ... INTO TABLE t), never an error for the rest of it.
  * Returns 0 (also for MS_STMT_UNKNOWN: the statement is not an error, it
  * is not understood), MS_EPARSE when a statement of a recognised kind is
  * malformed where we needed to read it (unterminated quote, a table name
@@ -105,18 +125,24 @@ typedef int (*ms_stmt_map_fn)(void *ctx, const char *schema, const char *table,
 			      struct ms_buf *out_schema,
 			      struct ms_buf *out_table);
 
-/* Writes the statement to run on the target into <out>: MS_STMT_MARKER,
- * then <sql> with every ref replaced by its mapped, fully qualified and
- * backquoted name (referenced tables included, so foreign keys point at
- * the mapped tables). For DROP TABLE lists that mix selected and excluded
- * tables, only the selected ones are kept. Returns:
+/* Writes the statement to run on the target into <out> (reset first):
+ * MS_STMT_MARKER, then <sql> with every ref replaced by its mapped, fully
+ * qualified and backquoted name (referenced tables included, so foreign keys
+ * point at the mapped tables). For DROP TABLE lists that mix selected and
+ * excluded tables, only the selected ones are kept (a RENAME TABLE list
+ * likewise keeps its selected pairs); a rewritten DROP TABLE loses the server's
+ * generated-by-server comment. Returns:
  *  1  <out> holds the statement;
  *  0  nothing to run: no ref is selected (DDL on excluded objects);
  *  MS_EUNSUPPORTED naming the tables when the statement cannot be mapped
  *     safely: a RENAME or ALTER ... RENAME between a selected and an
  *     excluded table, a CREATE TABLE ... LIKE / foreign key whose other
- *     table is excluded, a statement kind that is not TABLE_DDL or
- *     SCHEMA_DDL. */
+ *     table is excluded, a CREATE TABLE ... SELECT still holding its
+ *     query (has_select), a table named without a schema and run without
+ *     a default one, a statement kind that is not TABLE_DDL or
+ *     SCHEMA_DDL;
+ *  MS_EINVAL when a span of <st> lies outside <sql>, or the error of
+ *     <map>, or a buffer error (MS_ETOOLARGE past <out>'s cap). */
 int ms_stmt_rewrite(const struct ms_stmt *st, const char *sql, size_t len,
 		    ms_stmt_map_fn map, void *ctx, struct ms_buf *out,
 		    struct ms_err *err) MS_WUR;
