@@ -2,6 +2,7 @@
  * statement kind and the server's message (never row data), and a
  * statement the server only warned about is checked, because without
  * strict mode a value the target cannot hold is changed with a warning. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,19 @@ static int check_warnings(struct ms_db *db, const struct ap_stmt *s,
 	return rc;
 }
 
+/* A syntax error quotes the statement from where parsing stopped: row
+ * data, possibly secret. Keep the server's message up to there. */
+static void withhold_text(struct ms_err *err)
+{
+	char *near;
+
+	if (!err || err->sql_errno != 1064 ||
+	    !(near = strstr(err->msg, " near '")))
+		return;
+	snprintf(near, sizeof(err->msg) - (size_t)(near - err->msg),
+		 " (statement text withheld: it holds row data)");
+}
+
 static int exec_stmt(void *ctx, const struct ap_stmt *s, struct ms_err *err)
 {
 	struct ms_db *db = ctx;
@@ -93,9 +107,11 @@ static int exec_stmt(void *ctx, const struct ap_stmt *s, struct ms_err *err)
 	unsigned int w;
 	int rc = ms_db_exec(db, s->sql, err);
 
-	if (rc)
+	if (rc) {
+		withhold_text(err);
 		return ms_err_prefix(err, "sync: %s %s (%zu rows)",
 				     ap_kind_name(s->kind), m->qname, s->rows);
+	}
 	w = ms_db_warning_count(db);
 	return w ? check_warnings(db, s, w, err) : 0;
 }
