@@ -46,8 +46,9 @@ static bool dash_comment(const char *s, size_t n, size_t i)
 }
 
 /* Skips white space and comments from <i>; returns the new position, or
- * n + 1 for an unterminated comment. */
-static size_t skip_space(const char *s, size_t n, size_t i)
+ * n + 1 for an unterminated comment. *<depth> counts the executable
+ * comments open. */
+static size_t skip_space(const char *s, size_t n, size_t i, unsigned *depth)
 {
 	size_t open;
 
@@ -56,8 +57,11 @@ static size_t skip_space(const char *s, size_t n, size_t i)
 			i++;
 		} else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/') {
 			i += 2; /* end of an executable comment */
+			if (*depth)
+				--*depth;
 		} else if ((open = exec_comment_open(s, n, i)) != 0) {
 			i += open;
+			++*depth;
 		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*') {
 			for (i += 2; i + 1 < n; i++)
 				if (s[i] == '*' && s[i + 1] == '/')
@@ -96,7 +100,15 @@ static size_t skip_quoted(const char *s, size_t n, size_t i)
 
 int ms_lex_next(const char *s, size_t n, size_t *pos, struct ms_lex_tok *tok)
 {
-	size_t i = skip_space(s, n, *pos);
+	unsigned depth = 0;
+
+	return ms_lex_next_depth(s, n, pos, tok, &depth);
+}
+
+int ms_lex_next_depth(const char *s, size_t n, size_t *pos,
+		      struct ms_lex_tok *tok, unsigned *depth)
+{
+	size_t i = skip_space(s, n, *pos, depth);
 
 	if (i > n)
 		return MS_EPARSE;

@@ -34,6 +34,11 @@ struct ms_lex_tok {
 int ms_lex_next(const char *s, size_t n, size_t *pos,
 		struct ms_lex_tok *tok) MS_WUR;
 
+/* The same, counting in *<depth> the executable comments opened and not
+ * yet closed (start at 0; more than 0 at END: one was never closed). */
+int ms_lex_next_depth(const char *s, size_t n, size_t *pos,
+		      struct ms_lex_tok *tok, unsigned *depth) MS_WUR;
+
 /* True when token <t> of <s> is the word <kw> (case-insensitive). */
 bool ms_lex_is(const char *s, const struct ms_lex_tok *t, const char *kw);
 

@@ -46,8 +46,10 @@ int stp_next(struct stp *p, struct ms_lex_tok *t)
 {
 	size_t at = p->pos;
 
-	if (ms_lex_next(p->s, p->n, &p->pos, t))
+	if (ms_lex_next_depth(p->s, p->n, &p->pos, t, &p->depth))
 		return stp_fail(p, at, "unterminated quote or comment");
+	if (t->kind == MS_LEX_END && p->depth)
+		return stp_fail(p, at, "unterminated executable comment");
 	return 0;
 }
 
@@ -55,10 +57,17 @@ void stp_peek(struct stp *p, struct ms_lex_tok *t)
 {
 	size_t pos = p->pos;
 
-	if (ms_lex_next(p->s, p->n, &pos, t)) {
+	p->peek_depth = p->depth;
+	if (ms_lex_next_depth(p->s, p->n, &pos, t, &p->peek_depth)) {
 		t->kind = MS_LEX_END;
 		t->start = t->end = p->n;
 	}
+}
+
+void stp_take(struct stp *p, const struct ms_lex_tok *t)
+{
+	p->pos = t->end;
+	p->depth = p->peek_depth;
 }
 
 bool stp_accept(struct stp *p, const char *kw)
@@ -68,7 +77,7 @@ bool stp_accept(struct stp *p, const char *kw)
 	stp_peek(p, &t);
 	if (!ms_lex_is(p->s, &t, kw))
 		return false;
-	p->pos = t.end;
+	stp_take(p, &t);
 	return true;
 }
 
@@ -79,7 +88,7 @@ bool stp_accept_punct(struct stp *p, char c)
 	stp_peek(p, &t);
 	if (!ms_lex_punct(p->s, &t, c))
 		return false;
-	p->pos = t.end;
+	stp_take(p, &t);
 	return true;
 }
 
@@ -91,7 +100,7 @@ bool stp_accept_if(struct stp *p, bool not, int *rc)
 	stp_peek(p, &t);
 	if (!ms_lex_is(p->s, &t, "IF"))
 		return false;
-	p->pos = t.end;
+	stp_take(p, &t);
 	if ((not &&!stp_accept(p, "NOT")) || !stp_accept(p, "EXISTS"))
 		*rc = stp_fail(p, t.start, "IF without %s",
 			       not ? "NOT EXISTS" : "EXISTS");
@@ -116,32 +125,32 @@ bool stp_skip_definer(struct stp *p)
 	stp_peek(p, &t);
 	if (!ms_lex_punct(p->s, &t, '='))
 		return false;
-	p->pos = t.end;
+	stp_take(p, &t);
 	stp_peek(p, &t);
 	if (t.kind == MS_LEX_END)
 		return true;
-	p->pos = t.end; /* the user, or CURRENT_USER */
+	stp_take(p, &t); /* the user, or CURRENT_USER */
 	stp_peek(p, &t);
 	if (ms_lex_punct(p->s, &t, '(')) {
-		p->pos = t.end;
+		stp_take(p, &t);
 		stp_peek(p, &t);
 		if (ms_lex_punct(p->s, &t, ')'))
-			p->pos = t.end;
+			stp_take(p, &t);
 		return true;
 	}
 	if (!ms_lex_punct(p->s, &t, '@'))
 		return true;
-	p->pos = t.end;
+	stp_take(p, &t);
 	/* The host: a quoted name, or words and dots (127.0.0.1). */
 	for (;;) {
 		stp_peek(p, &t);
 		if (t.kind == MS_LEX_END || ms_lex_punct(p->s, &t, '.'))
 			return true;
-		p->pos = t.end;
+		stp_take(p, &t);
 		stp_peek(p, &t);
 		if (!ms_lex_punct(p->s, &t, '.'))
 			return true;
-		p->pos = t.end;
+		stp_take(p, &t);
 	}
 }
 
@@ -163,7 +172,7 @@ static int name_part(struct stp *p, const struct ms_lex_tok *t, char **out)
 	if (rc == 0) {
 		*out = ms_arena_strndup(p->a, b.ptr, b.len);
 		if (!*out)
-			rc = MS_ERR(p->err, MS_ENOMEM,
+			rc = MS_ERR(p->err, MS_ETOOLARGE,
 				    "statement: arena full (names)");
 	}
 	ms_buf_free(&b);
@@ -217,7 +226,7 @@ static int read_ref(struct stp *p, enum ms_stmt_role role, enum name_mode m,
 	rc = name_part(p, &t, &first);
 	stp_peek(p, &dot);
 	if (rc == 0 && m != NAME_SCHEMA && ms_lex_punct(p->s, &dot, '.')) {
-		p->pos = dot.end;
+		stp_take(p, &dot);
 		rc = stp_next(p, &t);
 		if (rc == 0 && !ms_lex_is_name(p->s, &t))
 			rc = stp_fail(p, t.start, "%s: name missing after '.'",
@@ -230,7 +239,7 @@ static int read_ref(struct stp *p, enum ms_stmt_role role, enum name_mode m,
 		return rc;
 	r = new_ref(p);
 	if (!r)
-		return MS_ENOMEM;
+		return MS_ETOOLARGE;
 	r->role = role;
 	r->start = start;
 	r->len = end - start;
@@ -263,7 +272,7 @@ int stp_ref_implicit(struct stp *p, size_t at)
 	struct ms_stmt_ref *r = new_ref(p);
 
 	if (!r)
-		return MS_ENOMEM;
+		return MS_ETOOLARGE;
 	r->role = MS_STMT_REF_SCHEMA_ONLY;
 	r->schema = p->defschema;
 	r->start = at;
@@ -468,7 +477,7 @@ int ms_stmt_parse(const char *sql, size_t len, const char *default_schema,
 	    ms_arena_strndup(a, default_schema ? default_schema : "",
 			     default_schema ? strlen(default_schema) : 0);
 	if (!p.defschema)
-		return MS_ERR(err, MS_ENOMEM, "statement: arena full");
+		return MS_ERR(err, MS_ETOOLARGE, "statement: arena full");
 	out->marked = p.n >= mlen && memcmp(p.s, MS_STMT_MARKER, mlen) == 0;
 	rc = classify(&p, 0);
 	if (rc == STP_GIVE_UP) {

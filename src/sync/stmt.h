@@ -113,7 +113,7 @@ struct ms_stmt {
  * is not understood), MS_EPARSE when a statement of a recognised kind is
  * malformed where we needed to read it (unterminated quote, a table name
  * missing), with the offset in the message, or MS_ETOOLARGE past 16 MiB of
- * text. Never reads past <len>. */
+ * text or when <a> is full. Never reads past <len>. */
 int ms_stmt_parse(const char *sql, size_t len, const char *default_schema,
 		  struct ms_arena *a, struct ms_stmt *out,
 		  struct ms_err *err) MS_WUR;

@@ -105,7 +105,7 @@ static void skip_wait(struct stp *p)
 	if (stp_accept(p, "WAIT")) {
 		stp_peek(p, &t);
 		if (t.kind == MS_LEX_WORD)
-			p->pos = t.end;
+			stp_take(p, &t);
 	}
 }
 
@@ -242,6 +242,7 @@ static int alter_rename(struct stp *p)
 static int body_word(struct stp *p, const struct ms_lex_tok *t, bool alter)
 {
 	struct ms_lex_tok n;
+	unsigned depth;
 	size_t save;
 
 	if (ms_lex_is(p->s, t, "UNION") && !p->st->has_select)
@@ -259,6 +260,7 @@ static int body_word(struct stp *p, const struct ms_lex_tok *t, bool alter)
 		p->st->has_select = true;
 	} else if (ms_lex_is(p->s, t, "START")) {
 		save = p->pos;
+		depth = p->depth;
 		if (stp_accept(p, "TRANSACTION")) {
 			stp_peek(p, &n);
 			if (n.kind == MS_LEX_END) {
@@ -267,6 +269,7 @@ static int body_word(struct stp *p, const struct ms_lex_tok *t, bool alter)
 			}
 		}
 		p->pos = save;
+		p->depth = depth;
 	}
 	return 0;
 }
@@ -315,6 +318,7 @@ static int create_table(struct stp *p)
 	struct ms_stmt *st = p->st;
 	struct ms_lex_tok t;
 	bool paren = false;
+	unsigned depth;
 	size_t save;
 	int rc;
 
@@ -326,10 +330,12 @@ static int create_table(struct stp *p)
 	if (rc)
 		return rc;
 	save = p->pos;
+	depth = p->depth;
 	if (stp_accept_punct(p, '('))
 		paren = true;
 	if (!stp_accept(p, "LIKE")) {
 		p->pos = save;
+		p->depth = depth;
 		return scan_body(p, false);
 	}
 	st->op = MS_STMT_OP_CREATE_TABLE_LIKE;
