@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "db/db_int.h"
+#include "db/raw.h"
 
 #define DB_CONNECT_TIMEOUT_S 10
 #define DB_RW_TIMEOUT_S	     600
@@ -402,4 +403,9 @@ bool ms_db_uses_tls(const struct ms_db *db)
 const char *ms_db_role(const struct ms_db *db)
 {
 	return db->role;
+}
+
+MYSQL *ms_db_handle(struct ms_db *db)
+{
+	return db->my;
 }
