@@ -595,6 +595,11 @@ static const char *const tables_ddl[] = {
     "CREATE TABLE " SCHEMA ".unsig (id BIGINT UNSIGNED NOT NULL PRIMARY KEY,"
     " tu TINYINT UNSIGNED, su SMALLINT UNSIGNED, mu MEDIUMINT UNSIGNED,"
     " iu INT UNSIGNED, bu BIGINT UNSIGNED, ts TINYINT)",
+    /* Fixed-size binary keys: the binlog drops their trailing 0x00. */
+    "CREATE TABLE " SCHEMA ".bkey (id BINARY(16) NOT NULL PRIMARY KEY,"
+    " v INT)",
+    "CREATE TABLE " SCHEMA ".uukey (u UUID NOT NULL PRIMARY KEY, v INT)",
+    "CREATE TABLE " SCHEMA ".i6key (i INET6 NOT NULL PRIMARY KEY, v INT)",
     "CREATE TABLE " SCHEMA ".bench (id INT NOT NULL PRIMARY KEY,"
     " k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '',"
     " pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k))",
@@ -708,8 +713,8 @@ static void types_all(void **state)
 
 static void key_changes(void **state)
 {
-	static const char *const tables[] = {"ukey", "skey", "ckey", "ickey",
-					     NULL};
+	static const char *const tables[] = {"ukey", "skey",  "ckey",  "ickey",
+					     "bkey", "uukey", "i6key", NULL};
 	char *path;
 
 	(void)state;
@@ -720,7 +725,29 @@ static void key_changes(void **state)
 	both("INSERT INTO " SCHEMA ".ckey VALUES (1,'x',1),(1,'y',2),"
 	     "(2,'x',3)");
 	both("INSERT INTO " SCHEMA ".ickey VALUES (1,1,1),(1,2,2),(2,1,3)");
+	both("INSERT INTO " SCHEMA ".bkey VALUES (X'01', 1), (X'0001', 2),"
+	     " (X'01000000000000000000000000000001', 3), (X'', 4)");
+	both("INSERT INTO " SCHEMA ".uukey VALUES"
+	     " ('10000000-0000-0000-0000-000000000000', 1),"
+	     " ('00000000-0000-0000-0000-000000000000', 2),"
+	     " ('6ccd780c-baba-1026-9564-5b8c656024db', 3)");
+	both("INSERT INTO " SCHEMA ".i6key VALUES ('1::', 1), ('::', 2),"
+	     " ('::1', 3)");
 	path = capture_begin();
+	/* Keys ending in 0x00 bytes: found by DELETE and UPDATE. */
+	exec(src, "UPDATE " SCHEMA ".bkey SET v = v + 10");
+	exec(src, "DELETE FROM " SCHEMA ".bkey WHERE id = "
+		  "X'01000000000000000000000000000000'");
+	exec(src, "UPDATE " SCHEMA ".bkey SET id = X'02' WHERE id = "
+		  "X'00000000000000000000000000000000'");
+	assert_int_equal(ms_db_affected_rows(src), 1);
+	exec(src, "UPDATE " SCHEMA ".uukey SET v = v + 10");
+	exec(src, "DELETE FROM " SCHEMA ".uukey WHERE v = 11");
+	exec(src, "UPDATE " SCHEMA ".uukey SET u = "
+		  "'20000000-0000-0000-0000-000000000000' WHERE v = 12");
+	exec(src, "UPDATE " SCHEMA ".i6key SET v = v + 10");
+	exec(src, "DELETE FROM " SCHEMA ".i6key WHERE i = '1::'");
+	exec(src, "UPDATE " SCHEMA ".i6key SET i = '2::' WHERE i = '::'");
 	/* id = id + 1 over every row, highest first. */
 	exec(src, "UPDATE " SCHEMA ".ukey SET id = id + 1 ORDER BY id DESC");
 	/* Two rows swap their unique secondary key. */
