@@ -394,8 +394,10 @@ static int rd_send_dump(struct ms_rd *rd, const struct ms_rd_start *start,
 		    err);
 		if (rc) {
 			ms_gtid_free(g);
-			return ms_err_prefix(err, "%s %s:%u: start position: ",
-					     rd->role, rd->host, rd->port);
+			if (err)
+				ms_err_prefix(err, "%s %s:%u: start position: ",
+					      rd->role, rd->host, rd->port);
+			return rc;
 		}
 	}
 	if (gtid && rd->mariadb) {

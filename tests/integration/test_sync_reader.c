@@ -9,6 +9,8 @@
  *  - opened at a MariaDB GTID state, the stream starts right after it;
  *  - a 20 MB row event (more than one 16 MB protocol packet) arrives whole;
  *  - ms_rd_interrupt from another thread ends a blocked read;
+ *  - a second reader with our server_id replaces the first (a zombie);
+ *  - the same without TLS (the other tests use it: ssl-mode PREFERRED);
  *  - a purged binlog file or GTID is MS_ENOTFOUND naming it;
  *  - a user without REPLICATION SLAVE gets an error naming the privilege.
  * Set MYSHIFT_TEST_VERBOSE=1 to print every event as JSON. */
@@ -567,6 +569,32 @@ static void interrupt(void **state)
 	ms_binlog_pos_free(&p);
 }
 
+/* The other tests connect with ssl-mode PREFERRED, which the sandbox
+ * accepts (TLS); the same stream works without TLS, and so does the
+ * interrupt. */
+static void without_tls(void **state)
+{
+	struct ms_endpoint ep = g_src;
+	struct ms_binlog_pos p;
+	struct ms_bl_event ev;
+	struct ms_err err;
+	struct rdr r;
+
+	(void)state;
+	ep.ssl_mode = MS_SSL_DISABLED;
+	position(&p);
+	if (rdr_open_ep(&r, &ep, p.file, p.pos, NULL, 0, 0, &err))
+		fail_msg("ms_rd_open: %s", err.msg);
+	exec("INSERT INTO " SCHEMA ".t VALUES (40, 'forty')");
+	skip_to(&r, &ev, MS_BL_K_ROWS);
+	assert_int_equal(int_at(&ev.u.rows.rows[0].after[0]), 40);
+	skip_to(&r, &ev, MS_BL_K_XID);
+	ms_rd_interrupt(r.rd);
+	assert_int_equal(rdr_next(&r, &ev, &err), MS_EIO);
+	rdr_close(&r);
+	ms_binlog_pos_free(&p);
+}
+
 /* A second reader with the same server_id (our restarted process) makes
  * the server drop the first one (its zombie); the new one streams. */
 static void replaces_zombie(void **state)
@@ -822,6 +850,7 @@ int main(void)
 	    cmocka_unit_test(big_event),
 	    cmocka_unit_test(interrupt),
 	    cmocka_unit_test(replaces_zombie),
+	    cmocka_unit_test(without_tls),
 	    cmocka_unit_test(purged),
 	    cmocka_unit_test(gtid_ahead),
 	    cmocka_unit_test(no_privilege),
