@@ -315,7 +315,7 @@ int ms_ap_batch_add(struct ms_ap_batch *b, struct ms_db *tgt,
 {
 	const struct ap_meta *m;
 	size_t nch, ntab, len, i;
-	uint32_t ti;
+	uint32_t ti = 0;
 	int rc = 0;
 
 	(void)tgt; /* literals do not depend on the session (apply_value.c) */

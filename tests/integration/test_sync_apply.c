@@ -118,18 +118,20 @@ static char *current_file(void)
 {
 	struct ms_db_result *r;
 	struct ms_err err;
-	char *base = value(src, "SELECT @@log_bin_basename"), *slash, *path;
+	char *base = value(src, "SELECT @@log_bin_basename"), *path;
+	const char *slash = strrchr(base, '/'), *file;
 	size_t n;
 
+	if (!slash)
+		fail_msg("log_bin_basename %s has no directory", base);
 	if (ms_db_query(src, "SHOW MASTER STATUS", &r, &err))
 		fail_msg("%s", err.msg);
-	slash = strrchr(base, '/');
-	assert_non_null(slash);
-	*slash = '\0';
-	n = strlen(base) + strlen(ms_db_result_get(r, 0, 0)) + 2;
+	file = ms_db_result_get(r, 0, 0);
+	assert_non_null(file);
+	n = strlen(base) + strlen(file) + 2;
 	path = malloc(n);
 	assert_non_null(path);
-	snprintf(path, n, "%s/%s", base, ms_db_result_get(r, 0, 0));
+	snprintf(path, n, "%.*s/%s", (int)(slash - base), base, file);
 	ms_db_result_free(r);
 	free(base);
 	return path;
