@@ -118,20 +118,22 @@ static char *current_file(void)
 {
 	struct ms_db_result *r;
 	struct ms_err err;
-	char *base = value(src, "SELECT @@log_bin_basename"), *path;
-	const char *slash = strrchr(base, '/'), *file;
-	size_t n;
+	char *base = NULL, *path;
+	const char *file;
+	size_t n, dir;
 
-	if (!slash)
-		fail_msg("log_bin_basename %s has no directory", base);
+	if (ms_db_query_value(src, "SELECT @@log_bin_basename", &base, &err) ||
+	    !base || !strchr(base, '/'))
+		fail_msg("log_bin_basename: %s", base ? base : err.msg);
+	dir = (size_t)(strrchr(base, '/') - base);
 	if (ms_db_query(src, "SHOW MASTER STATUS", &r, &err))
 		fail_msg("%s", err.msg);
 	file = ms_db_result_get(r, 0, 0);
 	assert_non_null(file);
-	n = strlen(base) + strlen(file) + 2;
+	n = dir + strlen(file) + 2;
 	path = malloc(n);
 	assert_non_null(path);
-	snprintf(path, n, "%.*s/%s", (int)(slash - base), base, file);
+	snprintf(path, n, "%.*s/%s", (int)dir, base, file);
 	ms_db_result_free(r);
 	free(base);
 	return path;
