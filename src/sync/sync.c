@@ -788,12 +788,12 @@ static int handle_event(struct sy_run *r, struct sy_event *e,
 			return 0;
 		}
 		advance(r, &ev);
-		rc = apply_statement(r, &ev, err);
-		if (!rc) {
-			rc = gtid_record(r, &r->txn);
-			if (rc)
-				rc = MS_ERR(err, rc, "recording the GTID");
-		}
+		/* The statement's GTID is in the checkpoint DDL writes. */
+		rc = gtid_record(r, &r->txn);
+		if (rc)
+			rc = MS_ERR(err, rc, "recording the GTID");
+		else
+			rc = apply_statement(r, &ev, err);
 		memset(&r->txn, 0, sizeof(r->txn));
 		if (!rc)
 			boundary(r);
