@@ -46,11 +46,12 @@ int ms_ap_table_load(struct ms_db *tgt, const char *schema, const char *table,
 		     struct ms_ap_table **out, struct ms_err *err) MS_WUR;
 void ms_ap_table_free(struct ms_ap_table *t);
 
-/* Pins an applier session on <tgt>: time_zone '+00:00', an sql_mode that
- * accepts everything the source can hold (zero dates, NO_AUTO_VALUE_ON_ZERO,
- * no strict mode, no NO_BACKSLASH_ESCAPES), foreign_key_checks = 0,
- * unique_checks left on, MariaDB check_constraint_checks = 0, autocommit
- * off, no statement time limit. */
+/* Pins an applier session on <tgt>: SET NAMES utf8mb4, time_zone
+ * '+00:00', an sql_mode that accepts everything the source can hold (zero
+ * dates, ALLOW_INVALID_DATES, NO_AUTO_VALUE_ON_ZERO, no strict mode, no
+ * NO_BACKSLASH_ESCAPES), foreign_key_checks = 0, unique_checks left on,
+ * MariaDB check_constraint_checks = 0, autocommit off, no statement time
+ * limit. No privilege beyond the tables' is needed. */
 int ms_ap_session_setup(struct ms_db *tgt, struct ms_err *err) MS_WUR;
 
 struct ms_ap_batch; /* opaque */
@@ -62,7 +63,10 @@ void ms_ap_batch_free(struct ms_ap_batch *b);
 /* Appends the row changes of one rows event, in order, for table <t>
  * (borrowed: it must stay alive until the batch is flushed or reset).
  * Values are rendered into SQL literals now, so the event's bytes need not
- * outlive the call; <tgt> is used only to quote strings for its session.
+ * outlive the call. <tgt> is not used (may be NULL): the literals mean the
+ * same bytes whatever the session's charset and sql_mode. An event goes in
+ * whole or not at all: after an error the batch is as it was before the
+ * call, so the caller may skip the event and go on.
  * Errors, each naming the target table (and the column where it applies):
  *  - MS_EUNSUPPORTED: the event's column count differs from the target's
  *    ("schemas diverged"); an after-image or a key column missing from the
@@ -75,7 +79,8 @@ int ms_ap_batch_add(struct ms_ap_batch *b, struct ms_db *tgt,
 		    const struct ms_ap_table *t, const struct ms_bl_rows *rows,
 		    struct ms_err *err) MS_WUR;
 
-/* Row changes held. */
+/* Row changes held: the rows of the events added (an UPDATE row counts
+ * once, even when its key changed). */
 size_t ms_ap_batch_changes(const struct ms_ap_batch *b);
 /* Bytes of SQL text held (to bound a group's memory). */
 size_t ms_ap_batch_bytes(const struct ms_ap_batch *b);
@@ -92,8 +97,13 @@ size_t ms_ap_batch_bytes(const struct ms_ap_batch *b);
  *    same kind to the same table merged into one statement.
  * No statement is longer than <max_stmt_bytes> (0 = 4 MiB) unless a single
  * row needs it. *<statements> (may be NULL) gets the number of statements
- * run. Errors name the table, the statement kind and the server's message;
- * the batch is emptied either way (the caller rolls back). */
+ * run. Errors name the table, the statement kind and the server's message
+ * (never row data: a syntax error's quoted statement text is cut off);
+ * a statement the server ran with a warning (it changed a value: without
+ * strict mode a value the target column cannot hold is cut, not refused)
+ * fails with MS_EUNSUPPORTED quoting the warning, except the warning an
+ * ENUM index 0 always draws. The batch is emptied either way (the caller
+ * rolls back). */
 int ms_ap_batch_flush(struct ms_ap_batch *b, struct ms_db *tgt,
 		      size_t max_stmt_bytes, uint64_t *statements,
 		      struct ms_err *err) MS_WUR;
