@@ -447,6 +447,29 @@ static void heads_and_generated(void **state)
 	ms_ap_table_free(t2);
 }
 
+/* ENUM/SET members as information_schema writes them: quotes doubled,
+ * backslashes doubled, commas and parentheses inside members. */
+static void members_counted(void **state)
+{
+	static const struct ap_coldef c[] = {
+	    {"id", "int", "int(11)", NULL, false},
+	    {"e", "enum", "enum('a''b','c\\\\d','e,f)','g\\\\')", "utf8mb4",
+	     false},
+	    {"s", "set", "set('x','y''','''')", "utf8mb4", false},
+	    {"b", "bit", "bit(7)", NULL, false},
+	    {"bad", "enum", "enum(x)", "utf8mb4", false},
+	};
+	struct ms_ap_table *t = table(c, 5, key_id, 1);
+	const struct ap_meta *m = t->priv;
+
+	(void)state;
+	assert_int_equal(m->cols[1].members, 4);
+	assert_int_equal(m->cols[2].members, 3);
+	assert_int_equal(m->cols[3].bits, 7);
+	assert_int_equal(m->cols[4].members, 0); /* unknown: not checked */
+	ms_ap_table_free(t);
+}
+
 static void no_key_refused(void **state)
 {
 	struct ms_ap_table *t = NULL;
@@ -923,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(literals_by_kind),
 	    cmocka_unit_test(value_refusals),
 	    cmocka_unit_test(heads_and_generated),
+	    cmocka_unit_test(members_counted),
 	    cmocka_unit_test(no_key_refused),
 	    cmocka_unit_test(int_key_compacted),
 	    cmocka_unit_test(int_key_change),
