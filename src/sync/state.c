@@ -88,9 +88,11 @@ int ms_sync_control_create(struct ms_db *db, const char *cs, struct ms_err *err)
 			      "CHARACTER SET utf8mb4",
 			      ms_buf_str(&name));
 	rc = exec_q(db, &q, rc, err);
-	ms_buf_init(&q, 2048);
-	rc = rc ? rc : ms_buf_addf(&q, sync_state_ddl, ms_buf_str(&name));
-	rc = exec_q(db, &q, rc, err);
+	if (!rc) {
+		ms_buf_init(&q, 2048);
+		rc = ms_buf_addf(&q, sync_state_ddl, ms_buf_str(&name));
+		rc = exec_q(db, &q, rc, err);
+	}
 	ms_buf_free(&name);
 	return rc ? ms_err_prefix(err, "creating %s.sync_state", cs) : 0;
 }

@@ -1040,6 +1040,14 @@ static int session_open(struct sy_run *r, bool first, struct ms_err *err)
 	rc = connect_role(r, true, &r->to, err);
 	rc = rc ? rc : ms_ap_session_setup(r->to, err);
 	rc = rc ? rc : ms_sync_control_create(r->to, r->cs, err);
+	if (rc == MS_ESQL && err &&
+	    (err->sql_errno == 1044 || err->sql_errno == 1142))
+		ms_err_prefix(err,
+			      "the %s user must be able to write there (it is "
+			      "the side sync applies to: CREATE, ALTER, DROP, "
+			      "INDEX, INSERT, UPDATE, DELETE on the selected "
+			      "schemas and the control schema)",
+			      r->o->reverse ? "source" : "target");
 	rc = rc ? rc : ms_db_exec(r->to, "COMMIT", err);
 	rc = rc ? rc : connect_role(r, false, &from, err);
 	rc = rc ? rc : sy_state_read(r->to, r->cs, r->dir, &r->st, err);
