@@ -218,7 +218,8 @@ static int render_old_key(struct ms_ap_batch *b, const struct ms_ap_table *t,
 {
 	size_t spans[AP_MAX_KEY_PARTS][2];
 
-	memset(spans, 0, sizeof(spans));
+	memset(spans, 0,
+	       ((const struct ap_meta *)t->priv)->nkey * sizeof(spans[0]));
 	return render_key(b, t, rows, vals, spans, ch, "before", err);
 }
 
@@ -234,7 +235,7 @@ static int render_row(struct ms_ap_batch *b, const struct ms_ap_table *t,
 	size_t spans[AP_MAX_KEY_PARTS][2], c, part, n = 0;
 	int rc;
 
-	memset(spans, 0, sizeof(spans));
+	memset(spans, 0, m->nkey * sizeof(spans[0]));
 	ch->row_off = b->text.len;
 	rc = ap_text_add(&b->text, "(", 1);
 	for (c = 0; !rc && c < t->ncols; c++) {
@@ -277,22 +278,30 @@ static int add_row(struct ms_ap_batch *b, const struct ms_ap_table *t,
 		   uint32_t ti, const struct ms_bl_rows *rows,
 		   const struct ms_bl_row *row, struct ms_err *err)
 {
+	bool has_before = rows->op != MS_BL_ROWS_WRITE;
+	bool has_after = rows->op != MS_BL_ROWS_DELETE;
 	struct ap_change *del = NULL, *rep;
 	size_t di = 0;
 	int rc;
 
-	if (rows->op != MS_BL_ROWS_WRITE) {
-		if (!row->before || !(del = new_change(b, ti, AP_DELETE)))
-			goto broken;
+	if ((has_before && !row->before) || (has_after && !row->after))
+		return MS_ERR(err, MS_ECORRUPT,
+			      "sync: table %s: a row change without its %s "
+			      "image",
+			      ((const struct ap_meta *)t->priv)->qname,
+			      has_before && !row->before ? "before" : "after");
+	if (has_before) {
+		if (!(del = new_change(b, ti, AP_DELETE)))
+			goto nomem;
 		di = b->nch - 1;
 		rc = render_old_key(b, t, rows, row->before, del, err);
-		if (rc || rows->op == MS_BL_ROWS_DELETE)
+		if (rc || !has_after)
 			return rc;
 	}
-	if (!row->after || !(rep = new_change(b, ti, AP_REPLACE)))
-		goto broken;
+	if (!(rep = new_change(b, ti, AP_REPLACE)))
+		goto nomem;
 	/* new_change may have moved the array */
-	del = rows->op != MS_BL_ROWS_WRITE ? &b->ch[di] : NULL;
+	del = has_before ? &b->ch[di] : NULL;
 	rc = render_row(b, t, rows, row->after, row->before, rep, err);
 	if (rc || !del || !same_key(b, del, rep))
 		return rc;
@@ -300,13 +309,8 @@ static int add_row(struct ms_ap_batch *b, const struct ms_ap_table *t,
 	*del = *rep;
 	b->nch--;
 	return 0;
-broken:
-	return MS_ERR(err, row->before || row->after ? MS_ENOMEM : MS_ECORRUPT,
-		      "sync: table %s: %s",
-		      ((const struct ap_meta *)t->priv)->qname,
-		      row->before || row->after ? "out of memory"
-						: "a row change without its "
-						  "image");
+nomem:
+	return MS_ERR(err, MS_ENOMEM, "sync: out of memory");
 }
 
 int ms_ap_batch_add(struct ms_ap_batch *b, struct ms_db *tgt,

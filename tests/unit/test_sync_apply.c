@@ -806,6 +806,13 @@ static void refusals_leave_batch(void **state)
 			 MS_EUNSUPPORTED);
 	assert_non_null(
 	    strstr(err.msg, "column id is missing from the before"));
+	/* An UPDATE row without its after image: corrupt. */
+	ev_init(&e, 2, MS_BL_ROWS_UPDATE);
+	kv(x, 1, "x");
+	ev_row(&e, x, NULL);
+	assert_int_equal(ms_ap_batch_add(b, NULL, t, &e.rows, &err),
+			 MS_ECORRUPT);
+	assert_non_null(strstr(err.msg, "without its after image"));
 	/* Column count differs. */
 	ev_init(&e, 3, MS_BL_ROWS_WRITE);
 	assert_int_equal(ms_ap_batch_add(b, NULL, t, &e.rows, &err), 0);
