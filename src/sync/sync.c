@@ -1202,6 +1202,12 @@ static bool transient(int rc, const struct ms_err *e)
 {
 	if (rc == MS_ECONNECT || rc == MS_ETIMEOUT)
 		return true;
+	/* Over TLS, a server that restarts under an open session shows up as
+	 * errno 2026 "TLS/SSL error: unexpected eof while reading", not as
+	 * 2013: the connection was lost, the TLS setup is fine. */
+	if (rc == MS_ETLS && e && e->sql_errno == 2026 &&
+	    strstr(e->msg, "unexpected eof"))
+		return true;
 	return rc == MS_ESQL && e && ms_db_errno_transient(e->sql_errno);
 }
 
