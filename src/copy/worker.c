@@ -113,6 +113,8 @@ int cp_connect(const struct cp_run *r, bool source, struct ms_db **out,
 		ms_db_close(db);
 		return rc;
 	}
+	if (!source) /* DDL here must not come back with a reverse sync */
+		ms_db_set_exec_prefix(db, MS_DB_MARKER);
 	*out = db;
 	return 0;
 }

@@ -64,6 +64,16 @@ bool ms_db_is_mariadb(const struct ms_db *db);
 bool ms_db_uses_tls(const struct ms_db *db);
 const char *ms_db_role(const struct ms_db *db);
 
+/* The comment myshift puts first in every statement it writes to a server
+ * it migrates into (copy's DDL, sync's DDL replay), so a sync reading that
+ * server's binlog the other way recognises the statement as ours and skips
+ * it (transactions are recognised by their write to the control schema). */
+#define MS_DB_MARKER "/* myshift:apply */ "
+
+/* Makes ms_db_exec put <prefix> (static storage, e.g. MS_DB_MARKER; NULL
+ * for none) before every statement it runs on <db>. */
+void ms_db_set_exec_prefix(struct ms_db *db, const char *prefix);
+
 /* Runs a statement and discards any result. MS_ESQL with the server's errno,
  * SQLSTATE and message in <err> (and the role). */
 int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err) MS_WUR;

@@ -20,6 +20,7 @@ struct ms_db {
 	bool tls;
 	bool mariadb;
 	unsigned long version_num;
+	const char *exec_prefix; /* static, or NULL */
 };
 
 /* Result storage: one arena of NUL-terminated values and, per cell, an

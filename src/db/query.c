@@ -60,10 +60,30 @@ static int db_stream(struct ms_db *db, const char *sql, db_fields_fn on_fields,
 
 int ms_db_exec(struct ms_db *db, const char *sql, struct ms_err *err)
 {
+	char *marked;
+	size_t np, ns;
+	int rc;
+
 	if (!db || !sql)
 		return MS_ERR(err, MS_EINVAL,
 			      "ms_db_exec: no connection or SQL");
-	return db_stream(db, sql, NULL, NULL, NULL, err);
+	if (!db->exec_prefix)
+		return db_stream(db, sql, NULL, NULL, NULL, err);
+	np = strlen(db->exec_prefix);
+	ns = strlen(sql);
+	marked = malloc(np + ns + 1);
+	if (!marked)
+		return MS_ERR(err, MS_ENOMEM, "out of memory");
+	memcpy(marked, db->exec_prefix, np);
+	memcpy(marked + np, sql, ns + 1);
+	rc = db_stream(db, marked, NULL, NULL, NULL, err);
+	free(marked);
+	return rc;
+}
+
+void ms_db_set_exec_prefix(struct ms_db *db, const char *prefix)
+{
+	db->exec_prefix = prefix;
 }
 
 int ms_db_query_each(struct ms_db *db, const char *sql, ms_db_row_fn fn,

@@ -16,12 +16,13 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "db/db.h"
 
 /* Comment myshift puts at the start of every statement it runs on a server
  * through sync (DDL replay), so a sync reading that server's binlog in the
  * other direction recognises and skips it (transactions are recognised by
  * their write to the control schema instead). */
-#define MS_STMT_MARKER "/* myshift:apply */ "
+#define MS_STMT_MARKER MS_DB_MARKER
 
 enum ms_stmt_kind {
 	MS_STMT_UNKNOWN = 0, /* not recognised: unsupported */
