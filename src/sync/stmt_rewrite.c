@@ -238,24 +238,79 @@ static int plan(struct rw *w)
 	}
 }
 
+/* Where the generated-by-server comment starts in <s>[<a>, <b>) when it
+ * is a comment of its own after the last token there, or <b>. Its end
+ * goes to *<end>. */
+static size_t find_generated(const struct rw *w, size_t a, size_t b,
+			     size_t *end)
+{
+	static const char gen[] = MS_STMT_GENERATED;
+	const char *s = w->s;
+	size_t k = sizeof(gen) - 1, i = a, pos = a, j;
+	struct ms_lex_tok t;
+
+	while (ms_lex_next(s, b, &pos, &t) == 0 && t.kind != MS_LEX_END)
+		i = t.end;
+	while (i < b) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+		    s[i] == '\r') {
+			i++;
+		} else if (i + 2 < b && s[i] == '/' && s[i + 1] == '*' &&
+			   s[i + 2] != '!' && s[i + 2] != 'M') {
+			for (j = i + 2; j + 1 < b; j++)
+				if (s[j] == '*' && s[j + 1] == '/')
+					break;
+			if (j + 1 >= b)
+				return b;
+			if (j + 2 - i == k && memcmp(s + i, gen, k) == 0) {
+				*end = j + 2;
+				return i;
+			}
+			i = j + 2;
+		} else {
+			return b;
+		}
+	}
+	return b;
+}
+
+/* Appends a target name; a blank keeps it from touching a backquote of
+ * the text before it (`a``b` would be one name). */
+static int add_name(struct ms_buf *out, const char *name)
+{
+	int rc = 0;
+
+	if (out->len && out->ptr[out->len - 1] == '`')
+		rc = ms_buf_addc(out, ' ');
+	return rc ? rc : ms_buf_addstr(out, name);
+}
+
+/* Appends <n> bytes of text after a name, a blank first when the text
+ * starts with a backquote. */
+static int add_after(struct ms_buf *out, const char *p, size_t n)
+{
+	int rc = 0;
+
+	if (n && p[0] == '`')
+		rc = ms_buf_addc(out, ' ');
+	return rc ? rc : ms_buf_add(out, p, n);
+}
+
 /* Appends <s>[<a>, <b>), leaving out the generated-by-server comment
  * (and the blank before it) when <drop_generated>. */
 static int add_tail(struct rw *w, struct ms_buf *out, size_t a, size_t b,
 		    bool drop_generated)
 {
-	static const char gen[] = MS_STMT_GENERATED;
-	size_t i, k = sizeof(gen) - 1;
+	size_t g = b, gend = b;
 	int rc;
 
-	for (i = a; drop_generated && i + k <= b; i++) {
-		if (memcmp(w->s + i, gen, k) != 0)
-			continue;
-		rc = ms_buf_add(out, w->s + a,
-				(i > a && w->s[i - 1] == ' ') ? i - 1 - a
-							      : i - a);
-		return rc ? rc : ms_buf_add(out, w->s + i + k, b - i - k);
-	}
-	return ms_buf_add(out, w->s + a, b - a);
+	if (drop_generated)
+		g = find_generated(w, a, b, &gend);
+	if (g == b)
+		return add_after(out, w->s + a, b - a);
+	rc = add_after(out, w->s + a,
+		       (g > a && w->s[g - 1] == ' ') ? g - 1 - a : g - a);
+	return rc ? rc : ms_buf_add(out, w->s + gend, b - gend);
 }
 
 /* Where the text to copy ends: before a trailing START TRANSACTION clause
@@ -299,12 +354,12 @@ static int emit_all(struct rw *w, struct ms_buf *out)
 	for (i = 0; rc == 0 && i < st->nrefs; i++) {
 		const struct ms_stmt_ref *r = &st->refs[w->order[i]];
 
-		rc = ms_buf_add(out, w->s + pos, r->start - pos);
+		rc = i ? add_after(out, w->s + pos, r->start - pos)
+		       : ms_buf_add(out, w->s + pos, r->start - pos);
 		if (rc == 0 && r->len == 0)
 			rc = ms_buf_addc(out, ' ');
 		if (rc == 0)
-			rc = ms_buf_addstr(out,
-					   w->names.ptr + w->off[w->order[i]]);
+			rc = add_name(out, w->names.ptr + w->off[w->order[i]]);
 		pos = r->start + r->len;
 	}
 	if (rc == 0 && end < pos)
@@ -329,11 +384,11 @@ static int emit_list(struct rw *w, struct ms_buf *out)
 		if (n++)
 			rc = ms_buf_addstr(out, ", ");
 		if (rc == 0)
-			rc = ms_buf_addstr(out, w->names.ptr + w->off[i]);
+			rc = add_name(out, w->names.ptr + w->off[i]);
 		if (rc == 0 && rename)
 			rc = ms_buf_addstr(out, " TO ");
 		if (rc == 0 && rename)
-			rc = ms_buf_addstr(out, w->names.ptr + w->off[i + 1]);
+			rc = add_name(out, w->names.ptr + w->off[i + 1]);
 	}
 	return rc ? rc
 		  : add_tail(w, out, last->start + last->len, w->n, !rename);
