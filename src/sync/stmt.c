@@ -189,8 +189,9 @@ static struct ms_stmt_ref *new_ref(struct stp *p)
 
 		grown = ms_arena_calloc(p->a, cap, sizeof(*grown));
 		if (!grown) {
-			MS_ERR(p->err, MS_ENOMEM,
-			       "statement: arena full (refs)");
+			MS_ERR(p->err, MS_ETOOLARGE,
+			       "statement: arena full after %zu names",
+			       st->nrefs);
 			return NULL;
 		}
 		if (st->nrefs)

@@ -1659,6 +1659,8 @@ static void test_huge_and_arena(void **state)
 	ms_arena_init(&a, 1 << 20);
 	assert_int_equal(ms_stmt_parse(sql, i, "db", &a, &st, &err),
 			 MS_ETOOLARGE);
+	assert_int_equal(err.code, MS_ETOOLARGE);
+	assert_non_null(strstr(err.msg, "arena full"));
 	assert_int_equal(st.nrefs, 0);
 	/* deep parentheses are only counted */
 	memcpy(sql, "CREATE TABLE t ", 15);
