@@ -308,12 +308,14 @@ static int apply_rows(struct sy_run *r, const struct ms_bl_rows *rows,
 }
 
 static int apply_ddl(struct sy_run *r, const struct ms_bl_event *ev,
-		     const struct ms_stmt *st, const char *sql,
+		     const struct ms_stmt *st, const char *sql, bool in_txn,
 		     struct ms_err *err);
 
 /* A statement outside BEGIN ... COMMIT: DDL and friends. */
+/* <in_txn>: the statement opens a transaction whose rows follow (CREATE
+ * TABLE ... SELECT in row format): only that CREATE TABLE is accepted. */
 static int apply_statement(struct sy_run *r, const struct ms_bl_event *ev,
-			   struct ms_err *err)
+			   bool in_txn, struct ms_err *err)
 {
 	const struct ms_bl_query *qe = &ev->u.query;
 	struct ms_stmt st;
@@ -328,6 +330,12 @@ static int apply_statement(struct sy_run *r, const struct ms_bl_event *ev,
 				   r->file, r->pos, err ? err->msg : "");
 	if (st.marked)
 		return 0; /* applied by a myshift sync: never loop it back */
+	if (in_txn && !(st.kind == MS_STMT_TABLE_DDL &&
+			st.op == MS_STMT_OP_CREATE_TABLE && !st.has_select))
+		return unsupported(r, err,
+				   "statement in a transaction at %s:%" PRIu64
+				   ": %.120s",
+				   r->file, r->pos, (const char *)qe->sql.p);
 	switch (st.kind) {
 	case MS_STMT_TABLE_DDL:
 	case MS_STMT_SCHEMA_DDL:
@@ -383,7 +391,7 @@ static int apply_statement(struct sy_run *r, const struct ms_bl_event *ev,
 		rc = unsupported(r, err, "DDL at %s:%" PRIu64 ": %s", r->file,
 				 r->pos, err ? err->msg : "");
 	else if (rc == 1)
-		rc = apply_ddl(r, ev, &st, ms_buf_str(&out), err);
+		rc = apply_ddl(r, ev, &st, ms_buf_str(&out), in_txn, err);
 	else if (rc < 0)
 		rc = ms_err_prefix(err, "DDL at %s:%" PRIu64, r->file, r->pos);
 	ms_buf_free(&out);
@@ -412,7 +420,7 @@ static bool ddl_already_applied(unsigned int e)
 }
 
 static int apply_ddl(struct sy_run *r, const struct ms_bl_event *ev,
-		     const struct ms_stmt *st, const char *sql,
+		     const struct ms_stmt *st, const char *sql, bool in_txn,
 		     struct ms_err *err)
 {
 	const struct ms_bl_query *qe = &ev->u.query;
@@ -464,6 +472,14 @@ static int apply_ddl(struct sy_run *r, const struct ms_bl_event *ev,
 	sy_tables_forget(r->tables);
 	if (rc)
 		return rc;
+	if (in_txn) {
+		/* The transaction's rows follow: its checkpoint comes with
+		 * them. A restart replays the CREATE from the last boundary,
+		 * and ddl_pending (kept) lets "table exists" pass. */
+		if (r->res)
+			r->res->ddl++;
+		return ms_db_exec(r->to, "COMMIT", err);
+	}
 	set_name(r->sfile, r->file);
 	r->spos = r->pos;
 	r->g_txns++;
@@ -552,10 +568,7 @@ static int txn_event(struct sy_run *r, const struct ms_bl_event *ev,
 			    "%s:%" PRIu64
 			    " (binlog_format must be ROW): %.120s",
 			    r->file, r->pos, (const char *)ev->u.query.sql.p);
-		return unsupported(
-		    r, err,
-		    "statement in a transaction at %s:%" PRIu64 ": %.120s",
-		    r->file, r->pos, (const char *)ev->u.query.sql.p);
+		return apply_statement(r, ev, true, err);
 	}
 	case MS_BL_K_XA_PREPARE:
 		return unsupported(r, err,
@@ -793,7 +806,7 @@ static int handle_event(struct sy_run *r, struct sy_event *e,
 		if (rc)
 			rc = MS_ERR(err, rc, "recording the GTID");
 		else
-			rc = apply_statement(r, &ev, err);
+			rc = apply_statement(r, &ev, false, err);
 		memset(&r->txn, 0, sizeof(r->txn));
 		if (!rc)
 			boundary(r);
