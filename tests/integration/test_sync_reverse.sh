@@ -125,7 +125,7 @@ check_source_binlog() { # check_source_binlog FILE POS TARGET_TRX
 	else
 		fail "$data transactions with rows of $db in the source's binlog since $1:$2; the target wrote $3 (forward-applied: $fwd_trx)"
 	fi
-	others=$(printf '%s\n' "$trx" | grep -v '^$' | grep -vE "^query: .*[\`]?$cs[\`]?[ .;]" |
+	others=$(printf '%s\n' "$trx" | grep -v '^$' | grep -vE "^query: .*[\`]?${cs}[\`]?[ .;]" |
 		grep -vE "^(($db\.(fw|rv)|$cs\.[a-z_]+)( |$))+$" || true)
 	if [ -z "$others" ]; then
 		pass "nothing but $db.fw/rv rows and $cs in the source's binlog since $1:$2"
