@@ -52,7 +52,8 @@ struct ms_cmd {
 	     "connect timeout (default 10)"},                                  \
 	{                                                                      \
 		"retries", MS_OPT_VALUE, "N",                                  \
-		    "connect retries on transient errors (default 2)"          \
+		    "retries on transient errors (default 2; sync: 10 "        \
+		    "attempts in a row before it gives up)"                    \
 	}
 
 /* Option rows for table selection. */

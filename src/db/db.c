@@ -62,7 +62,9 @@ static int db_map_errno(unsigned int e, const char *msg, bool connecting)
 	case CR_AUTH_PLUGIN_ERR:	    /* 2061 */
 		return connecting ? MS_EAUTH : MS_ESQL;
 	case CR_SSL_CONNECTION_ERROR: /* 2026 */
-		return MS_ETLS;
+		/* After the handshake it is a TLS session cut short (a server
+		 * restarting): a lost connection, worth retrying. */
+		return connecting ? MS_ETLS : MS_ECONNECT;
 	case DB_ER_MARIADB_STATEMENT_TIMEOUT:
 	case DB_ER_MYSQL_QUERY_TIMEOUT:
 		return MS_ETIMEOUT;
