@@ -70,21 +70,12 @@ static enum cp_state state_parse(const char *s)
 }
 
 /* Appends 'value' or NULL. */
-static int add_lit(struct ms_db *db, struct ms_buf *q, const char *v)
-{
-	return v ? ms_db_quote_string(db, q, v, strlen(v))
-		 : ms_buf_addstr(q, "NULL");
-}
+#define add_lit ms_db_add_literal
 
 static int exec_buf(struct ms_db *db, struct ms_buf *q, int rc,
 		    struct ms_err *err)
 {
-	if (!rc)
-		rc = ms_db_exec(db, ms_buf_str(q), err);
-	else
-		rc = MS_ERR(err, rc, "control schema statement too long");
-	ms_buf_free(q);
-	return rc;
+	return ms_db_exec_built(db, q, rc, "control schema statement", err);
 }
 
 int cp_control_init(struct ms_db *tgt, const char *cs, struct ms_err *err)

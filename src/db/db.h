@@ -128,6 +128,18 @@ void ms_db_result_free(struct ms_db_result *r);
 int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
 		       size_t len) MS_WUR;
 
+/* Appends the NUL-terminated <v> as a string literal (ms_db_quote_string),
+ * or NULL when <v> is NULL. */
+int ms_db_add_literal(struct ms_db *db, struct ms_buf *out,
+		      const char *v) MS_WUR;
+
+/* Runs the statement built in <q> and frees <q>; when building it failed
+ * (<build_rc> nonzero: a buffer cap) runs nothing and reports that, naming
+ * <what> ("control statement"). For code that assembles SQL step by step
+ * as rc = rc ? rc : ms_buf_add...(). */
+int ms_db_exec_built(struct ms_db *db, struct ms_buf *q, int build_rc,
+		     const char *what, struct ms_err *err) MS_WUR;
+
 /* Pull-style streaming of one result (mysql_use_result): rows are read as
  * the caller asks for them, so a copy can feed rows into a LOAD DATA on
  * another connection while the source sends them, holding one row. */

@@ -288,6 +288,22 @@ static int db_quote_hex(struct ms_buf *out, const unsigned char *s, size_t len)
 	return rc;
 }
 
+int ms_db_add_literal(struct ms_db *db, struct ms_buf *out, const char *v)
+{
+	return v ? ms_db_quote_string(db, out, v, strlen(v))
+		 : ms_buf_addstr(out, "NULL");
+}
+
+int ms_db_exec_built(struct ms_db *db, struct ms_buf *q, int build_rc,
+		     const char *what, struct ms_err *err)
+{
+	int rc = build_rc ? MS_ERR(err, build_rc, "%s too long", what)
+			  : ms_db_exec(db, ms_buf_str(q), err);
+
+	ms_buf_free(q);
+	return rc;
+}
+
 int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
 		       size_t len)
 {

@@ -43,23 +43,6 @@ const char *sy_direction(bool reverse)
 	return reverse ? "reverse" : "forward";
 }
 
-static int exec_q(struct ms_db *db, struct ms_buf *q, int rc,
-		  struct ms_err *err)
-{
-	if (!rc)
-		rc = ms_db_exec(db, ms_buf_str(q), err);
-	else
-		rc = MS_ERR(err, rc, "control statement too long");
-	ms_buf_free(q);
-	return rc;
-}
-
-static int add_lit(struct ms_db *db, struct ms_buf *q, const char *v)
-{
-	return v ? ms_db_quote_string(db, q, v, strlen(v))
-		 : ms_buf_addstr(q, "NULL");
-}
-
 /* "UPDATE `cs`.`sync_state` SET " */
 static int update_head(struct ms_buf *q, const char *cs)
 {
@@ -87,11 +70,11 @@ int ms_sync_control_create(struct ms_db *db, const char *cs, struct ms_err *err)
 			      "CREATE DATABASE IF NOT EXISTS %s DEFAULT "
 			      "CHARACTER SET utf8mb4",
 			      ms_buf_str(&name));
-	rc = exec_q(db, &q, rc, err);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	if (!rc) {
 		ms_buf_init(&q, 2048);
 		rc = ms_buf_addf(&q, sync_state_ddl, ms_buf_str(&name));
-		rc = exec_q(db, &q, rc, err);
+		rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	}
 	ms_buf_free(&name);
 	return rc ? ms_err_prefix(err, "creating %s.sync_state", cs) : 0;
@@ -180,11 +163,11 @@ int sy_state_insert(struct ms_db *db, const char *cs, const char *direction,
 			     ".`sync_state` (direction, server_id, file, pos, "
 			     "gtid, checkpoint_at) VALUES ('%s', %" PRIu32 ", ",
 			     direction, server_id);
-	rc = rc ? rc : add_lit(db, &q, file);
+	rc = rc ? rc : ms_db_add_literal(db, &q, file);
 	rc = rc ? rc : ms_buf_addf(&q, ", %" PRIu64 ", ", pos);
-	rc = rc ? rc : add_lit(db, &q, gtid ? gtid : "");
+	rc = rc ? rc : ms_db_add_literal(db, &q, gtid ? gtid : "");
 	rc = rc ? rc : ms_buf_addstr(&q, ", UTC_TIMESTAMP(6))");
-	rc = exec_q(db, &q, rc, err);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }
 
@@ -197,9 +180,9 @@ int sy_state_checkpoint_sql(struct ms_db *db, struct ms_buf *q, const char *cs,
 	int rc = update_head(q, cs);
 
 	rc = rc ? rc : ms_buf_addstr(q, "file = ");
-	rc = rc ? rc : add_lit(db, q, file);
+	rc = rc ? rc : ms_db_add_literal(db, q, file);
 	rc = rc ? rc : ms_buf_addf(q, ", pos = %" PRIu64 ", gtid = ", pos);
-	rc = rc ? rc : add_lit(db, q, gtid ? gtid : "");
+	rc = rc ? rc : ms_db_add_literal(db, q, gtid ? gtid : "");
 	if (!rc && event_time)
 		rc = ms_buf_addf(q, ", event_time = %" PRIu32, event_time);
 	rc = rc ? rc
@@ -225,10 +208,10 @@ int sy_state_set_ddl_pending(struct ms_db *db, const char *cs,
 	ms_buf_init(&q, 512);
 	rc = update_head(&q, cs);
 	rc = rc ? rc : ms_buf_addstr(&q, "ddl_pending_file = ");
-	rc = rc ? rc : add_lit(db, &q, file);
+	rc = rc ? rc : ms_db_add_literal(db, &q, file);
 	rc = rc ? rc : ms_buf_addf(&q, ", ddl_pending_pos = %" PRIu64, pos);
 	rc = rc ? rc : where_dir(&q, direction);
-	rc = exec_q(db, &q, rc, err);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }
 
@@ -250,16 +233,16 @@ int sy_state_set_peer(struct ms_db *db, const char *cs, const char *direction,
 	ms_buf_init(&q, 1024);
 	rc = update_head(&q, cs);
 	rc = rc ? rc : ms_buf_addstr(&q, "peer_file = ");
-	rc = rc ? rc : add_lit(db, &q, p.file);
+	rc = rc ? rc : ms_db_add_literal(db, &q, p.file);
 	rc = rc ? rc
 		: ms_buf_addf(&q,
 			      ", peer_pos = %" PRIu64 ", peer_gtid = ", p.pos);
-	rc = rc ? rc : add_lit(db, &q, p.gtid ? p.gtid : "");
+	rc = rc ? rc : ms_db_add_literal(db, &q, p.gtid ? p.gtid : "");
 	rc = rc ? rc : where_dir(&q, direction);
 	if (!rc && only_if_unset)
 		rc = ms_buf_addstr(&q, " AND peer_file IS NULL");
 	ms_binlog_pos_free(&p);
-	rc = exec_q(db, &q, rc, err);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }
 
@@ -279,14 +262,14 @@ int sy_state_progress(struct ms_db *db, const char *cs, const char *direction,
 			      "events_per_second = %.1f, progress_at = "
 			      "UTC_TIMESTAMP(6), last_error = ",
 			      running ? 1 : 0, lag, eps);
-	rc = rc ? rc : add_lit(db, &q, last_error);
+	rc = rc ? rc : ms_db_add_literal(db, &q, last_error);
 	if (!rc && end_file && *end_file) {
 		rc = ms_buf_addstr(&q, ", end_file = ");
-		rc = rc ? rc : add_lit(db, &q, end_file);
+		rc = rc ? rc : ms_db_add_literal(db, &q, end_file);
 		rc = rc ? rc : ms_buf_addf(&q, ", end_pos = %" PRIu64, end_pos);
 	}
 	rc = rc ? rc : where_dir(&q, direction);
-	rc = exec_q(db, &q, rc, err);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
 	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }
 

@@ -348,11 +348,6 @@ static int registry_exec(struct ms_db *to, struct ms_buf *q, int rc,
 	return rc;
 }
 
-static int add_lit(struct ms_db *db, struct ms_buf *q, const char *v)
-{
-	return ms_db_quote_string(db, q, v, strlen(v));
-}
-
 static int registry_put(struct sy_tables *t, struct ms_db *to, const char *cs,
 			const struct ms_stmt_ref *old,
 			const struct ms_stmt_ref *ref, struct ms_err *err)
@@ -371,9 +366,9 @@ static int registry_put(struct sy_tables *t, struct ms_db *to, const char *cs,
 		rc = rc ? rc
 			: ms_buf_addstr(&q, ".`copy_tables` WHERE "
 					    "source_schema = ");
-		rc = rc ? rc : add_lit(to, &q, old->schema);
+		rc = rc ? rc : ms_db_add_literal(to, &q, old->schema);
 		rc = rc ? rc : ms_buf_addstr(&q, " AND source_table = ");
-		rc = rc ? rc : add_lit(to, &q, old->table);
+		rc = rc ? rc : ms_db_add_literal(to, &q, old->table);
 		rc = registry_exec(to, &q, rc, err);
 		ms_buf_reset(&q);
 	}
@@ -385,13 +380,13 @@ static int registry_put(struct sy_tables *t, struct ms_db *to, const char *cs,
 					    "source_table, target_schema, "
 					    "target_table, state, finished_at) "
 					    "VALUES (");
-		rc = rc ? rc : add_lit(to, &q, ref->schema);
+		rc = rc ? rc : ms_db_add_literal(to, &q, ref->schema);
 		rc = rc ? rc : ms_buf_addc(&q, ',');
-		rc = rc ? rc : add_lit(to, &q, ref->table);
+		rc = rc ? rc : ms_db_add_literal(to, &q, ref->table);
 		rc = rc ? rc : ms_buf_addc(&q, ',');
-		rc = rc ? rc : add_lit(to, &q, ms_buf_str(&os));
+		rc = rc ? rc : ms_db_add_literal(to, &q, ms_buf_str(&os));
 		rc = rc ? rc : ms_buf_addc(&q, ',');
-		rc = rc ? rc : add_lit(to, &q, ms_buf_str(&ot));
+		rc = rc ? rc : ms_db_add_literal(to, &q, ms_buf_str(&ot));
 		rc = rc ? rc : ms_buf_addstr(&q, ", 'done', UTC_TIMESTAMP(6))");
 		rc = registry_exec(to, &q, rc, err);
 	}
@@ -412,10 +407,10 @@ static int registry_drop(struct ms_db *to, const char *cs,
 	rc = rc ? rc : ms_quote_ident(&q, cs);
 	rc = rc ? rc
 		: ms_buf_addstr(&q, ".`copy_tables` WHERE source_schema = ");
-	rc = rc ? rc : add_lit(to, &q, ref->schema);
+	rc = rc ? rc : ms_db_add_literal(to, &q, ref->schema);
 	if (!rc && ref->table) {
 		rc = ms_buf_addstr(&q, " AND source_table = ");
-		rc = rc ? rc : add_lit(to, &q, ref->table);
+		rc = rc ? rc : ms_db_add_literal(to, &q, ref->table);
 	}
 	rc = registry_exec(to, &q, rc, err);
 	ms_buf_free(&q);
