@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "cli/opts.h"
 #include "core/err.h"
 #include "core/uri.h"
@@ -123,6 +125,10 @@ int ms_cli_rules(const struct ms_opts *opts, struct ms_rules **out,
 
 /* The control schema name (borrowed): --control-schema or "_myshift". */
 const char *ms_cli_control_schema(const struct ms_opts *opts);
+
+/* Prints <o> (may be NULL: prints nothing) indented on stdout through the
+ * redactor, and releases it. */
+void ms_cli_print_json(json_t *o);
 
 /* Prints "myshift: <message>" for a failure to stderr, redacted, and
  * returns the exit code for its class. */

@@ -27,12 +27,8 @@ static int connect_failed(const struct ms_opts *opts, const struct ms_err *err)
 		json_t *o =
 		    json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code",
 			      ms_err_name(err->code), "message", err->msg);
-		char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 
-		if (text)
-			ms_print_safe(stdout, "%s\n", text);
-		free(text);
-		json_decref(o);
+		ms_cli_print_json(o);
 	}
 	return ms_cli_fail("check", err);
 }

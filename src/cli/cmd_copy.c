@@ -113,12 +113,8 @@ static void print_result(const struct ms_opts *opts,
 		    (json_int_t)r->views, "routines", (json_int_t)r->routines,
 		    "triggers_recorded", (json_int_t)r->triggers,
 		    "events_recorded", (json_int_t)r->events);
-		char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 
-		if (text)
-			ms_print_safe(stdout, "%s\n", text);
-		free(text);
-		json_decref(o);
+		ms_cli_print_json(o);
 		return;
 	}
 	ms_print_safe(

@@ -252,7 +252,6 @@ static void print_json(const struct ms_db_result *st,
 		       bool reverse)
 {
 	json_t *o = json_object();
-	char *text;
 
 	if (st && ms_db_result_nrows(st)) {
 		const char *fin = ms_db_result_get(st, 0, 4);
@@ -274,11 +273,7 @@ static void print_json(const struct ms_db_result *st,
 		    o, "phase",
 		    json_string(s->running ? "syncing" : "sync stopped"));
 	sync_json(o, s, reverse);
-	text = json_dumps(o, JSON_INDENT(2));
-	if (text)
-		ms_print_safe(stdout, "%s\n", text);
-	free(text);
-	json_decref(o);
+	ms_cli_print_json(o);
 }
 
 static void print_copy(const struct ms_db_result *st,

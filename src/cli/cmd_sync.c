@@ -114,12 +114,8 @@ static void print_sync(const struct ms_opts *opts,
 		    (json_int_t)r->changes, "ddl", (json_int_t)r->ddl, "groups",
 		    (json_int_t)r->groups, "reconnects",
 		    (json_int_t)r->reconnects, "seconds", r->seconds);
-		char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 
-		if (text)
-			ms_print_safe(stdout, "%s\n", text);
-		free(text);
-		json_decref(o);
+		ms_cli_print_json(o);
 		return;
 	}
 	ms_print_safe(stdout,

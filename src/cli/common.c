@@ -109,3 +109,13 @@ int ms_cli_fail(const char *cmd, const struct ms_err *err)
 		     err->line);
 	return ms_err_exit_code(err->code);
 }
+
+void ms_cli_print_json(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+
+	if (text)
+		ms_print_safe(stdout, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
