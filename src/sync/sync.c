@@ -493,7 +493,8 @@ static int apply_ddl(struct sy_run *r, const struct ms_bl_event *ev,
 }
 
 /* Whether the transaction writes to the control schema: then myshift
- * applied it (copy chunk, sync group, checkpoint) and it is skipped. */
+ * applied it (copy chunk, sync group, checkpoint) and it is skipped. Its
+ * table maps are decoded (and registered) here, once. */
 static int is_ours(struct sy_run *r, struct sy_txn *t, bool *ours,
 		   struct ms_err *err)
 {
@@ -664,6 +665,13 @@ static int txn_complete(struct sy_run *r, struct ms_err *err)
 	for (e = t->head; !rc && !ours && e; e = e->next) {
 		struct ms_bl_event ev;
 
+		if (e->data[4] == MS_BL_TABLE_MAP) {
+			/* is_ours decoded and registered it already (a table
+			 * id keeps its map for the whole transaction) */
+			if (le32(e->data + 13))
+				r->pos = le32(e->data + 13);
+			continue;
+		}
 		rc = decode(r, e, &ev, err);
 		if (rc)
 			break;
