@@ -34,7 +34,7 @@ struct sy_tables {
 	struct sy_entry **buckets;
 	size_t nbuckets, count;
 	struct sy_pair *pairs;
-	size_t npairs;
+	size_t npairs, pairs_cap;
 };
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -117,11 +117,16 @@ static int load_pair(void *ctx, const char *const *vals, const size_t *lens,
 	(void)lens;
 	if (ncols != 4 || !vals[0] || !vals[1] || !vals[2] || !vals[3])
 		return MS_ERR(err, MS_ECORRUPT, "copy_tables: bad row");
-	np = realloc(t->pairs, (t->npairs + 1) * sizeof(*np));
-	if (!np)
-		return MS_ERR(err, MS_ENOMEM, "out of memory");
-	t->pairs = np;
-	p = &np[t->npairs];
+	if (t->npairs == t->pairs_cap) {
+		size_t cap = t->pairs_cap ? t->pairs_cap * 2 : 64;
+
+		np = realloc(t->pairs, cap * sizeof(*np));
+		if (!np)
+			return MS_ERR(err, MS_ENOMEM, "out of memory");
+		t->pairs = np;
+		t->pairs_cap = cap;
+	}
+	p = &t->pairs[t->npairs];
 	p->from_schema = strdup(vals[0]);
 	p->from_table = strdup(vals[1]);
 	p->to_schema = strdup(vals[2]);
@@ -130,6 +135,21 @@ static int load_pair(void *ctx, const char *const *vals, const size_t *lens,
 	if (!p->from_schema || !p->from_table || !p->to_schema || !p->to_table)
 		return MS_ERR(err, MS_ENOMEM, "out of memory");
 	return 0;
+}
+
+static int pair_cmp(const char *schema, const char *table,
+		    const struct sy_pair *p)
+{
+	int c = strcmp(schema, p->from_schema);
+
+	return c ? c : strcmp(table, p->from_table);
+}
+
+static int pair_sort(const void *a, const void *b)
+{
+	const struct sy_pair *pa = a;
+
+	return pair_cmp(pa->from_schema, pa->from_table, b);
 }
 
 int sy_tables_load_reverse(struct sy_tables *t, struct ms_db *from,
@@ -152,6 +172,7 @@ int sy_tables_load_reverse(struct sy_tables *t, struct ms_db *from,
 				     "reverse sync reads its table map from "
 				     "%s.copy_tables on the target",
 				     cs);
+	qsort(t->pairs, t->npairs, sizeof(*t->pairs), pair_sort);
 	if (!t->npairs)
 		return MS_ERR(err, MS_ECONFIG,
 			      "reverse sync: %s.copy_tables on the target "
@@ -161,35 +182,36 @@ int sy_tables_load_reverse(struct sy_tables *t, struct ms_db *from,
 	return 0;
 }
 
-/* Reverse: the source names for target <schema>.<table>. */
+/* Reverse: the source names for target <schema>.<table>, by binary search
+ * over the pairs sorted by target name (50,000 tenant schemas). A table
+ * the copy did not record (created after it) keeps its name, in the
+ * source schema its target schema came from. */
 static int reverse_map(const struct sy_tables *t, const char *schema,
 		       const char *table, struct ms_buf *os, struct ms_buf *ot)
 {
-	const char *to_schema = NULL;
-	size_t i;
+	size_t lo = 0, hi = t->npairs;
+	const struct sy_pair *p;
+	int rc;
 
-	for (i = 0; i < t->npairs; i++) {
-		const struct sy_pair *p = &t->pairs[i];
+	while (lo < hi) { /* the first pair >= (schema, table or "") */
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(p->from_schema, schema))
-			continue;
-		to_schema = p->to_schema;
-		if (table && !strcmp(p->from_table, table)) {
-			int rc = ms_buf_addstr(os, p->to_schema);
-
-			rc = rc ? rc : ms_buf_addstr(ot, p->to_table);
-			return rc ? rc : 1;
-		}
+		if (pair_cmp(schema, table ? table : "", &t->pairs[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (!to_schema)
-		return 0;
-	{
-		int rc = ms_buf_addstr(os, to_schema);
-
-		if (!rc && table && ot)
-			rc = ms_buf_addstr(ot, table);
-		return rc ? rc : 1;
+	p = lo < t->npairs ? &t->pairs[lo] : NULL;
+	if (!p || strcmp(p->from_schema, schema)) {
+		if (!lo || strcmp(t->pairs[lo - 1].from_schema, schema))
+			return 0;
+		p = &t->pairs[lo - 1];
 	}
+	rc = ms_buf_addstr(os, p->to_schema);
+	if (!rc && table)
+		rc = ms_buf_addstr(
+		    ot, strcmp(p->from_table, table) ? table : p->to_table);
+	return rc ? rc : 1;
 }
 
 int sy_tables_map(void *ctx, const char *schema, const char *table,
