@@ -312,8 +312,10 @@ static int apply_ddl(struct sy_run *r, const struct ms_bl_event *ev,
 		     struct ms_err *err);
 
 /* A statement outside BEGIN ... COMMIT: DDL and friends. */
-/* <in_txn>: the statement opens a transaction whose rows follow (CREATE
- * TABLE ... SELECT in row format): only that CREATE TABLE is accepted. */
+/* A QUERY event: transaction words, DDL, or what sync refuses. <in_txn>:
+ * it is inside a transaction, where the only DDL accepted is the CREATE
+ * TABLE that opens a CREATE TABLE ... SELECT in row format (its rows
+ * follow). */
 static int apply_statement(struct sy_run *r, const struct ms_bl_event *ev,
 			   bool in_txn, struct ms_err *err)
 {
@@ -330,8 +332,10 @@ static int apply_statement(struct sy_run *r, const struct ms_bl_event *ev,
 				   r->file, r->pos, err ? err->msg : "");
 	if (st.marked)
 		return 0; /* applied by a myshift sync: never loop it back */
-	if (in_txn && !(st.kind == MS_STMT_TABLE_DDL &&
-			st.op == MS_STMT_OP_CREATE_TABLE && !st.has_select))
+	if (in_txn &&
+	    (st.kind == MS_STMT_TABLE_DDL || st.kind == MS_STMT_SCHEMA_DDL ||
+	     st.kind == MS_STMT_OTHER_DDL) &&
+	    !(st.op == MS_STMT_OP_CREATE_TABLE && !st.has_select))
 		return unsupported(r, err,
 				   "statement in a transaction at %s:%" PRIu64
 				   ": %.120s",
@@ -549,28 +553,8 @@ static int txn_event(struct sy_run *r, const struct ms_bl_event *ev,
 		return apply_rows(r, &ev->u.rows, err);
 	case MS_BL_K_PAYLOAD:
 		return txn_payload(r, &ev->u.payload, err);
-	case MS_BL_K_QUERY: {
-		struct ms_stmt st;
-		int rc = ms_stmt_parse((const char *)ev->u.query.sql.p,
-				       ev->u.query.sql.len, ev->u.query.schema,
-				       &r->arena, &st, err);
-
-		if (rc)
-			return rc;
-		if (st.kind == MS_STMT_BEGIN || st.kind == MS_STMT_COMMIT ||
-		    st.kind == MS_STMT_ROLLBACK ||
-		    st.kind == MS_STMT_SAVEPOINT ||
-		    st.kind == MS_STMT_IGNORABLE || st.marked)
-			return 0;
-		if (st.kind == MS_STMT_DML)
-			return unsupported(
-			    r, err,
-			    "statement-format DML in a transaction at "
-			    "%s:%" PRIu64
-			    " (binlog_format must be ROW): %.120s",
-			    r->file, r->pos, (const char *)ev->u.query.sql.p);
+	case MS_BL_K_QUERY:
 		return apply_statement(r, ev, true, err);
-	}
 	case MS_BL_K_XA_PREPARE:
 		return unsupported(r, err,
 				   "XA PREPARE at %s:%" PRIu64
