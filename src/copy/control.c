@@ -280,7 +280,7 @@ int cp_control_table_state(struct cp_run *r, struct ms_db *tgt,
 	rc = rc ? rc : ms_buf_addf(&q, ", '%s', ", cp_state_name(st));
 	rc = rc ? rc
 		: add_lit(tgt, &q,
-			  t->nkey ? ms_table_chunk_key(t->src)->name : NULL);
+			  t->key.n ? ms_table_chunk_key(t->src)->name : NULL);
 	rc = rc ? rc
 		: ms_buf_addf(&q,
 			      ", %" PRIu64 ", UTC_TIMESTAMP(6)) ON DUPLICATE "

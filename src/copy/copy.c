@@ -264,7 +264,7 @@ static int prepare_tables(struct cp_run *r, struct ms_db *src,
 			      : seg > CP_SEG_ROWS_MAX ? CP_SEG_ROWS_MAX
 						      : seg;
 		t->chunk_rows = CP_CHUNK_START;
-		if (!t->nkey)
+		if (!t->key.n)
 			MS_LOG_WARN(CP_COMPONENT,
 				    "event=no_key table=%s msg=\"no primary or "
 				    "unique NOT NULL key: copied in one pass "

@@ -11,31 +11,15 @@
 #include "copy/copy.h"
 #include "copy/ddl.h"
 #include "core/buf.h"
+#include "db/key.h"
 #include "db/schema.h"
 
-#define CP_COMPONENT	 "copy"
-#define CP_MAX_KEY_PARTS 64 /* MySQL allows 16, MariaDB 32 */
-
-/* How a key value read from the source becomes a SQL literal. */
-enum cp_lit {
-	CP_LIT_NUM,    /* integer, decimal, year, float (read as x+0e0),
-			  enum/set/bit (read as x+0): the text as is */
-	CP_LIT_STR,    /* character string: _cs X'..' COLLATE coll */
-	CP_LIT_BIN,    /* binary string: X'..' */
-	CP_LIT_QUOTED, /* temporal and others: a quoted string */
-};
-
+#define CP_COMPONENT "copy"
 /* How a data value is written by the INSERT loader. */
 enum cp_val {
 	CP_VAL_NUM,  /* unquoted number text */
 	CP_VAL_BIN,  /* _binary'..' (any byte string) */
 	CP_VAL_UTF8, /* _utf8mb4'..' (MySQL JSON refuses binary strings) */
-};
-
-struct cp_keypart {
-	const struct ms_column *col; /* borrowed from the schema */
-	enum cp_lit lit;
-	char *quoted; /* `name`, owned */
 };
 
 /* A range of the chunk key: (lo, hi], NULL meaning unbounded; cursor is
@@ -61,9 +45,8 @@ struct cp_table {
 	const struct ms_table *src; /* borrowed from the source schema */
 	char *tschema, *ttable;	    /* target names, owned */
 	char *src_q, *tgt_q;	    /* `s`.`t`, owned */
-	struct cp_keypart *key;	    /* owned, nkey parts; NULL = keyless */
-	size_t nkey;
-	bool int_key;	   /* one integer key column */
+	struct ms_key key;	    /* chunk key; key.n == 0: keyless */
+	bool int_key;	   /* one integer key column, range fits int64 */
 	char *select_list; /* data expressions, owned */
 	char *load_list;   /* LOAD DATA column list (+ SET), owned */
 	char *insert_list; /* (`a`,`b`) for INSERT, owned */
@@ -132,16 +115,12 @@ struct cp_table *cp_find_target(const struct cp_run *r, const char *schema,
 struct cp_table *cp_find_source(const struct cp_run *r, const char *schema,
 				const char *name);
 
-/* chunk.c: SQL of a chunk read, segment planning, key literals. */
+/* chunk.c: SQL of a chunk read, segment planning. */
 int cp_chunk_sql(const struct cp_table *t, const char *from, const char *to,
 		 uint64_t limit, bool lock, struct ms_buf *out) MS_WUR;
-int cp_key_literals(const struct cp_table *t, const char *const *vals,
-		    const size_t *lens, struct ms_buf *out) MS_WUR;
 int cp_plan_segment(struct cp_run *r, struct cp_table *t, struct ms_db *src,
 		    struct ms_db *tgt, struct cp_segment **out,
 		    struct ms_err *err) MS_WUR;
-int cp_key_pred(const struct cp_table *t, const char *lits, const char *op,
-		struct ms_buf *out) MS_WUR;
 
 /* load.c: copies the rows of one chunk select (already built) from <src>
  * into <tgt>'s open transaction. On return <rows> and <bytes> are what was

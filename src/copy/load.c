@@ -20,7 +20,7 @@ struct cp_feed {
 	bool eof;
 	uint64_t rows, bytes;
 	struct ms_buf key; /* raw key values of the last row read */
-	size_t keylen[CP_MAX_KEY_PARTS];
+	size_t keylen[MS_KEY_MAX_PARTS];
 };
 
 /* Bytes LOAD DATA's default format escapes (FIELDS ESCAPED BY '\\'). */
@@ -67,7 +67,7 @@ static int read_row(struct cp_feed *f, const char *const **vals,
 	for (i = 0; i < t->ncols; i++)
 		f->bytes += (*vals)[i] ? (*lens)[i] : 0;
 	ms_buf_reset(&f->key);
-	for (i = 0; i < t->nkey; i++) {
+	for (i = 0; i < t->key.n; i++) {
 		f->keylen[i] = (*lens)[t->ncols + i];
 		if (!(*vals)[t->ncols + i] ||
 		    ms_buf_add(&f->key, (*vals)[t->ncols + i], f->keylen[i]))
@@ -84,17 +84,17 @@ static int read_row(struct cp_feed *f, const char *const **vals,
  * was read). */
 static int last_key(const struct cp_feed *f, struct ms_buf *out)
 {
-	const char *vals[CP_MAX_KEY_PARTS];
+	const char *vals[MS_KEY_MAX_PARTS];
 	size_t i, off = 0;
 
-	if (!f->rows || !f->t->nkey)
+	if (!f->rows || !f->t->key.n)
 		return 0;
-	for (i = 0; i < f->t->nkey; i++) {
+	for (i = 0; i < f->t->key.n; i++) {
 		vals[i] = f->key.ptr ? f->key.ptr + off : "";
 		off += f->keylen[i];
 	}
 	ms_buf_reset(out);
-	return cp_key_literals(f->t, vals, f->keylen, out);
+	return ms_key_literals(&f->t->key, vals, f->keylen, out);
 }
 
 /* Reads and encodes the next row; sets f->eof at the end. */

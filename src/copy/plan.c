@@ -9,30 +9,6 @@
 #include "core/log.h"
 #include "db/quote.h"
 
-static bool is_int_type(const char *dt)
-{
-	static const char *const ints[] = {"tinyint", "smallint", "mediumint",
-					   "int",     "bigint",	  NULL};
-	size_t i;
-
-	for (i = 0; ints[i]; i++)
-		if (!strcmp(dt, ints[i]))
-			return true;
-	return false;
-}
-
-static bool is_float_type(const char *dt)
-{
-	return !strcmp(dt, "float") || !strcmp(dt, "double") ||
-	       !strcmp(dt, "real");
-}
-
-static bool is_num_type(const char *dt)
-{
-	return is_int_type(dt) || is_float_type(dt) || !strcmp(dt, "decimal") ||
-	       !strcmp(dt, "year");
-}
-
 /* Types whose text form is canonical and which refuse a binary string:
  * MariaDB's INET4/INET6/UUID (a binary string must be their 16-byte
  * internal form) and MySQL's JSON. Written as utf8mb4 text. */
@@ -41,21 +17,6 @@ static bool needs_utf8(const struct cp_run *r, const char *dt)
 	return !strcmp(dt, "inet4") || !strcmp(dt, "inet6") ||
 	       !strcmp(dt, "uuid") ||
 	       (!strcmp(dt, "json") && !r->mariadb_target);
-}
-
-static enum cp_lit lit_kind(const struct ms_column *c)
-{
-	const char *dt = c->data_type;
-
-	if (is_num_type(dt) || !strcmp(dt, "enum") || !strcmp(dt, "set") ||
-	    !strcmp(dt, "bit"))
-		return CP_LIT_NUM;
-	if (!strcmp(dt, "binary") || !strcmp(dt, "varbinary") ||
-	    strstr(dt, "blob"))
-		return CP_LIT_BIN;
-	if (c->charset && c->collation && strcmp(c->charset, "binary"))
-		return CP_LIT_STR;
-	return CP_LIT_QUOTED;
 }
 
 static int quote_new(const char *a, const char *b, char **out)
@@ -72,28 +33,9 @@ static int quote_new(const char *a, const char *b, char **out)
 
 static int plan_key(struct cp_table *t)
 {
-	const struct ms_index *ix = ms_table_chunk_key(t->src);
-	size_t i;
-	int rc = 0;
+	int rc = ms_key_init(&t->key, t->src);
 
-	if (!ix)
-		return 0;
-	if (ix->ncolumns > CP_MAX_KEY_PARTS)
-		return MS_ETOOLARGE;
-	t->key = calloc(ix->ncolumns, sizeof(*t->key));
-	if (!t->key)
-		return MS_ENOMEM;
-	t->nkey = ix->ncolumns;
-	for (i = 0; !rc && i < ix->ncolumns; i++) {
-		struct cp_keypart *k = &t->key[i];
-
-		k->col = ms_table_column(t->src, ix->columns[i]);
-		if (!k->col)
-			return MS_ECORRUPT;
-		k->lit = lit_kind(k->col);
-		rc = quote_new(k->col->name, NULL, &k->quoted);
-	}
-	t->int_key = t->nkey == 1 && is_int_type(t->key[0].col->data_type);
+	t->int_key = !rc && t->key.int_key;
 	t->int_step = -1; /* MIN/MAX not read yet */
 	return rc;
 }
@@ -121,7 +63,7 @@ static int plan_columns(struct cp_run *r, struct cp_table *t)
 			continue; /* never written: the target computes it */
 		rc = ms_buf_addstr(&sel, sep);
 		rc = rc ? rc : ms_quote_ident(&sel, c->name);
-		if (!rc && is_float_type(c->data_type))
+		if (!rc && ms_type_is_float(c->data_type))
 			rc = ms_buf_addstr(&sel, "+0e0"); /* all digits */
 		rc = rc ? rc : ms_buf_addstr(&ins, n ? "," : "(");
 		rc = rc ? rc : ms_quote_ident(&ins, c->name);
@@ -138,9 +80,9 @@ static int plan_columns(struct cp_run *r, struct cp_table *t)
 		} else if (!rc) {
 			rc = ms_quote_ident(&load, c->name);
 		}
-		t->vals[n++] = is_num_type(c->data_type) ? CP_VAL_NUM
-			       : as_text		 ? CP_VAL_UTF8
-							 : CP_VAL_BIN;
+		t->vals[n++] = ms_type_is_num(c->data_type) ? CP_VAL_NUM
+			       : as_text		    ? CP_VAL_UTF8
+							    : CP_VAL_BIN;
 	}
 	rc = rc ? rc : (n ? 0 : MS_EUNSUPPORTED);
 	rc = rc ? rc : ms_buf_addc(&ins, ')');
@@ -319,11 +261,7 @@ static void segs_free(struct cp_segment *s)
 
 void cp_table_free(struct cp_table *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->nkey; i++)
-		free(t->key[i].quoted);
-	free(t->key);
+	ms_key_free(&t->key);
 	free(t->tschema);
 	free(t->ttable);
 	free(t->src_q);

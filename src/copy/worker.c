@@ -221,18 +221,18 @@ static int chunk_once(struct cp_worker *w, struct cp_segment *s, uint64_t n,
 	ms_buf_init(&q, (size_t)1 << 30);
 	ms_buf_init(&last, (size_t)1 << 30);
 	rc = cp_chunk_sql(t, s->cursor ? s->cursor : s->lo, s->hi,
-			  t->nkey ? n : 0, true, &q);
+			  t->key.n ? n : 0, true, &q);
 	if (rc)
 		rc = MS_ERR(err, rc, "%s: chunk query too long", t->src_q);
 	rc = rc ? rc : ms_db_exec(w->src, "START TRANSACTION", err);
 	rc = rc ? rc : ms_db_exec(w->tgt, "START TRANSACTION", err);
-	if (!rc && !t->nkey) /* a keyless table is one pass: start over */
+	if (!rc && !t->key.n) /* a keyless table is one pass: start over */
 		rc = cp_exec_on(w->tgt, "DELETE FROM", t->tgt_q, err);
 	rc = rc ? rc
 		: cp_load_chunk(r, t, w->src, w->tgt, ms_buf_str(&q), &rows,
 				&bytes, &last, err);
-	next.done = !t->nkey || rows < n;
-	next.cursor = rows && t->nkey ? last.ptr : s->cursor;
+	next.done = !t->key.n || rows < n;
+	next.cursor = rows && t->key.n ? last.ptr : s->cursor;
 	rc = rc ? rc
 		: cp_control_segment_progress(r, w->tgt, &next, rows, bytes,
 					      err);

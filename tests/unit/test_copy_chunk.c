@@ -34,8 +34,8 @@ static struct ms_table tbl = {.schema = "s",
 			      .indexes = &pk,
 			      .nindexes = 1};
 
-static void setup_table(struct cp_table *t, struct cp_keypart *k, size_t nkey,
-			enum cp_lit *lits, const char **quoted)
+static void setup_table(struct cp_table *t, struct ms_key_part *k, size_t nkey,
+			enum ms_key_lit *lits, const char **quoted)
 {
 	size_t i;
 
@@ -43,8 +43,10 @@ static void setup_table(struct cp_table *t, struct cp_keypart *k, size_t nkey,
 	t->src = &tbl;
 	t->src_q = "`s`.`t`";
 	t->select_list = "`a`, `b`";
-	t->key = k;
-	t->nkey = nkey;
+	t->key.parts = k;
+	t->key.n = nkey;
+	t->key.ix = &pk;
+	memset(k, 0, nkey * sizeof(*k));
 	for (i = 0; i < nkey; i++) {
 		k[i].col = &cols[i];
 		k[i].lit = lits[i];
@@ -54,9 +56,9 @@ static void setup_table(struct cp_table *t, struct cp_keypart *k, size_t nkey,
 
 static void literals_by_kind(void **state)
 {
-	struct cp_keypart k[4];
-	enum cp_lit lits[] = {CP_LIT_NUM, CP_LIT_STR, CP_LIT_BIN,
-			      CP_LIT_QUOTED};
+	struct ms_key_part k[4];
+	enum ms_key_lit lits[] = {MS_KEY_LIT_NUM, MS_KEY_LIT_STR,
+				  MS_KEY_LIT_BIN, MS_KEY_LIT_QUOTED};
 	const char *q[] = {"`a`", "`b`", "`c`", "`d`"};
 	const char *vals[] = {"-12", "x,y'", "\0\xff", "2020-01-01 00:00:00"};
 	size_t lens[] = {3, 4, 2, 19};
@@ -66,7 +68,7 @@ static void literals_by_kind(void **state)
 	(void)state;
 	setup_table(&t, k, 4, lits, q);
 	ms_buf_init(&out, 4096);
-	assert_int_equal(cp_key_literals(&t, vals, lens, &out), 0);
+	assert_int_equal(ms_key_literals(&t.key, vals, lens, &out), 0);
 	/* no comma, no quote inside a literal: commas separate them */
 	assert_string_equal(ms_buf_str(&out),
 			    "-12,_utf8mb4 X'782C7927' COLLATE "
@@ -77,8 +79,8 @@ static void literals_by_kind(void **state)
 
 static void composite_predicates_complement(void **state)
 {
-	struct cp_keypart k[2];
-	enum cp_lit lits[] = {CP_LIT_NUM, CP_LIT_STR};
+	struct ms_key_part k[2];
+	enum ms_key_lit lits[] = {MS_KEY_LIT_NUM, MS_KEY_LIT_STR};
 	const char *q[] = {"`a`", "`b`"};
 	struct cp_table t;
 	struct ms_buf gt, le;
@@ -87,24 +89,24 @@ static void composite_predicates_complement(void **state)
 	setup_table(&t, k, 2, lits, q);
 	ms_buf_init(&gt, 4096);
 	ms_buf_init(&le, 4096);
-	assert_int_equal(cp_key_pred(&t, "5,X'61'", ">", &gt), 0);
-	assert_int_equal(cp_key_pred(&t, "5,X'61'", "<=", &le), 0);
+	assert_int_equal(ms_key_pred(&t.key, "5,X'61'", ">", &gt), 0);
+	assert_int_equal(ms_key_pred(&t.key, "5,X'61'", "<=", &le), 0);
 	assert_string_equal(ms_buf_str(&gt),
 			    "((`a` > 5) OR (`a` = 5 AND `b` > X'61'))");
 	assert_string_equal(ms_buf_str(&le),
 			    "((`a` < 5) OR (`a` = 5 AND `b` <= X'61'))");
 	/* a literal list with the wrong number of parts is refused */
 	ms_buf_reset(&gt);
-	assert_int_equal(cp_key_pred(&t, "5", ">", &gt), MS_ECORRUPT);
-	assert_int_equal(cp_key_pred(&t, "5,6,7", ">", &gt), MS_ECORRUPT);
+	assert_int_equal(ms_key_pred(&t.key, "5", ">", &gt), MS_ECORRUPT);
+	assert_int_equal(ms_key_pred(&t.key, "5,6,7", ">", &gt), MS_ECORRUPT);
 	ms_buf_free(&gt);
 	ms_buf_free(&le);
 }
 
 static void chunk_sql_shape(void **state)
 {
-	struct cp_keypart k[2];
-	enum cp_lit lits[] = {CP_LIT_NUM, CP_LIT_STR};
+	struct ms_key_part k[2];
+	enum ms_key_lit lits[] = {MS_KEY_LIT_NUM, MS_KEY_LIT_STR};
 	const char *q[] = {"`a`", "`b`"};
 	struct cp_table t;
 	struct ms_buf out;
@@ -131,8 +133,8 @@ static void chunk_sql_shape(void **state)
 
 static void key_read_for_float_and_enum(void **state)
 {
-	struct cp_keypart k[2];
-	enum cp_lit lits[] = {CP_LIT_NUM, CP_LIT_NUM};
+	struct ms_key_part k[2];
+	enum ms_key_lit lits[] = {MS_KEY_LIT_NUM, MS_KEY_LIT_NUM};
 	const char *q[] = {"`e`", "`f`"};
 	struct cp_table t;
 	struct ms_buf out;
