@@ -295,3 +295,52 @@ int sy_pos_cmp(const char *fa, uint64_t pa, const char *fb, uint64_t pb)
 		return na < nb ? -1 : 1;
 	return pa < pb ? -1 : pa > pb;
 }
+
+int ms_sync_pos_cmp(const char *file_a, uint64_t pos_a, const char *file_b,
+		    uint64_t pos_b)
+{
+	return sy_pos_cmp(file_a, pos_a, file_b, pos_b);
+}
+
+int ms_sync_read_progress(struct ms_db *db, const char *cs, bool reverse,
+			  double stale_s, struct ms_sync_progress *out,
+			  struct ms_err *err)
+{
+	struct ms_db_result *r = NULL;
+	struct ms_buf q;
+	const char *v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->progress_age = -1;
+	ms_buf_init(&q, 512);
+	rc = ms_buf_addstr(&q, "SELECT file, pos, running, "
+			       "TIMESTAMPDIFF(MICROSECOND, progress_at, "
+			       "UTC_TIMESTAMP(6)) / 1e6 FROM ");
+	rc = rc ? rc : ms_quote_ident(&q, cs);
+	rc = rc ? rc : ms_buf_addstr(&q, ".`sync_state`");
+	rc = rc ? rc : where_dir(&q, sy_direction(reverse));
+	rc = rc ? MS_ERR(err, rc, "control statement too long")
+		: ms_db_query(db, ms_buf_str(&q), &r, err);
+	ms_buf_free(&q);
+	if (rc == MS_ESQL && err &&
+	    (err->sql_errno == 1146 || err->sql_errno == 1049)) {
+		ms_err_clear(err);
+		return 0; /* no control schema or no sync_state yet */
+	}
+	if (rc)
+		return rc;
+	if (ms_db_result_nrows(r) == 1) {
+		out->exists = true;
+		copy_str(out->file, sizeof(out->file),
+			 ms_db_result_get(r, 0, 0));
+		out->pos = strtoull(ms_db_result_get(r, 0, 1), NULL, 10);
+		if ((v = ms_db_result_get(r, 0, 3)))
+			out->progress_age = strtod(v, NULL);
+		v = ms_db_result_get(r, 0, 2);
+		out->running = v && !strcmp(v, "1") && out->progress_age >= 0 &&
+			       out->progress_age <= stale_s;
+	}
+	ms_db_result_free(r);
+	return 0;
+}

@@ -91,4 +91,27 @@ void ms_sync_request_stop(void);
 int ms_sync_control_create(struct ms_db *db, const char *cs,
 			   struct ms_err *err) MS_WUR;
 
+/* Where a sync stands, as its apply side records it (for verify and
+ * cutover, which wait for sync to pass a source position). */
+struct ms_sync_progress {
+	bool exists;	/* a sync_state row for the direction */
+	bool running;	/* running = 1 and progress written within the
+			   last <stale_s> seconds */
+	char file[256]; /* applied (checkpointed) source position */
+	uint64_t pos;
+	double progress_age; /* seconds since progress_at, -1 if never */
+};
+
+/* Reads the sync_state row of the direction (forward or --reverse) from
+ * <db>, the apply side (the target for forward, the source for reverse).
+ * A missing control schema or table reads as !exists. */
+int ms_sync_read_progress(struct ms_db *db, const char *cs, bool reverse,
+			  double stale_s, struct ms_sync_progress *out,
+			  struct ms_err *err) MS_WUR;
+
+/* Orders two binlog positions of one server: <0, 0, >0. File names compare
+ * by stem, then numerically by their sequence suffix. */
+int ms_sync_pos_cmp(const char *file_a, uint64_t pos_a, const char *file_b,
+		    uint64_t pos_b);
+
 #endif
