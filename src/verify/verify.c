@@ -9,7 +9,7 @@ bool ms_verify_differences_remain(const struct ms_verify_result *res)
 	const struct ms_verify_counts *c =
 	    res->repair_done ? &res->after : &res->found;
 
-	return c->mismatched_chunks || c->missing_on_target ||
+	return res->schema_differences || c->mismatched_chunks || c->missing_on_target ||
 	       c->extra_on_target || c->different;
 }
 

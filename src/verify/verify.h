@@ -104,6 +104,10 @@ struct ms_verify_result {
 	uint64_t chunks;
 	uint64_t rows_checked; /* source rows read by the checksums */
 	uint64_t rechecks;     /* chunk re-checks after a first mismatch */
+	/* Table pairs whose compared columns differ: a column on one side
+	 * only (named in a warning), or a target table missing. Counted as
+	 * differences: the data of such a column cannot be equal. */
+	uint64_t schema_differences;
 	struct ms_verify_counts found; /* this run, before any repair */
 	uint64_t repaired;	       /* rows written or deleted by repair */
 	bool repair_done;	       /* --repair ran and verified again */
@@ -115,7 +119,8 @@ struct ms_verify_result {
 	double seconds;
 };
 
-/* True when differences remain: <after> when repair ran, else <found>. */
+/* True when differences remain: schema differences, or the counts of
+ * <after> when repair ran, else of <found>. */
 bool ms_verify_differences_remain(const struct ms_verify_result *res);
 
 /* Runs verify. Returns 0 when it ran to the end, whatever it found (the
