@@ -145,4 +145,12 @@ int ms_verify_last(struct ms_db *db, const char *cs,
 		   struct ms_verify_result *res, bool *clean, char *finished_at,
 		   size_t finished_at_len, struct ms_err *err) MS_WUR;
 
+/* The same, with the run's status word in <status>: "clean",
+ * "differences", "failed" or "interrupted" (a run still going has no
+ * finished_at and is not read). */
+int ms_verify_last_status(struct ms_db *db, const char *cs,
+			  struct ms_verify_result *res, char *status,
+			  size_t status_len, char *finished_at,
+			  size_t finished_at_len, struct ms_err *err) MS_WUR;
+
 #endif
