@@ -161,5 +161,7 @@ int ms_cmd_sync(const struct ms_opts *opts);
 extern const struct ms_optdef ms_sync_optdefs[];
 int ms_cmd_run(const struct ms_opts *opts);
 extern const struct ms_optdef ms_run_optdefs[];
+int ms_cmd_verify(const struct ms_opts *opts);
+extern const struct ms_optdef ms_verify_optdefs[];
 
 #endif

@@ -2,7 +2,8 @@
  * copy (start position, per-table state, rows and bytes copied) on the
  * target, and sync (positions, lag, apply rate) on its apply side: the
  * target, or the source for --reverse. With the read side's endpoint too,
- * it compares the applied position with that server's binlog end. */
+ * it compares the applied position with that server's binlog end. And the
+ * last finished verify run, on the target. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "db/db.h"
 #include "db/quote.h"
 #include "sync/sync_int.h"
+#include "verify/verify.h"
 
 const struct ms_optdef ms_status_optdefs[] = {
     {"target", MS_OPT_VALUE, "URI", "target server (default $MYSHIFT_TARGET)"},
@@ -247,9 +249,72 @@ static void sync_json(json_t *o, const struct st_sync *s, bool reverse)
 		      (json_int_t)strtoull(col(r, 13), NULL, 10)));
 }
 
+/* The last finished verify run: <exists> false when there is none. */
+struct st_verify {
+	bool exists;
+	struct ms_verify_result res;
+	char status[32];
+	char finished_at[64];
+};
+
+static int verify_read(struct ms_db *db, const char *cs, struct st_verify *v,
+		       struct ms_err *err)
+{
+	int rc =
+	    ms_verify_last_status(db, cs, &v->res, v->status, sizeof(v->status),
+				  v->finished_at, sizeof(v->finished_at), err);
+
+	v->exists = rc == 0;
+	if (rc == MS_ENOTFOUND) {
+		ms_err_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* What remains: after repair when it ran, else what the run found. */
+static const struct ms_verify_counts *verify_left(const struct st_verify *v)
+{
+	return v->res.repair_done ? &v->res.after : &v->res.found;
+}
+
+static json_t *verify_json(const struct st_verify *v)
+{
+	const struct ms_verify_counts *c = verify_left(v);
+
+	if (!v->exists)
+		return json_null();
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "run_id",
+			 (json_int_t)v->res.run_id, "status", v->status,
+			 "finished_at", v->finished_at, "mismatched_chunks",
+			 (json_int_t)c->mismatched_chunks, "missing_on_target",
+			 (json_int_t)c->missing_on_target, "extra_on_target",
+			 (json_int_t)c->extra_on_target, "different",
+			 (json_int_t)c->different, "schema_differences",
+			 (json_int_t)v->res.schema_differences);
+}
+
+static void print_verify(const struct st_verify *v)
+{
+	const struct ms_verify_counts *c = verify_left(v);
+
+	ms_print_safe(stdout,
+		      "\nverify: run %llu finished %s UTC: %s\n%llu "
+		      "mismatched chunks, %llu missing on target, %llu extra "
+		      "on target, %llu different, %llu schema "
+		      "differences%s\n",
+		      (unsigned long long)v->res.run_id, v->finished_at,
+		      v->status, (unsigned long long)c->mismatched_chunks,
+		      (unsigned long long)c->missing_on_target,
+		      (unsigned long long)c->extra_on_target,
+		      (unsigned long long)c->different,
+		      (unsigned long long)v->res.schema_differences,
+		      v->res.repair_done ? " (after repair)" : "");
+}
+
 static void print_json(const struct ms_db_result *st,
 		       const struct ms_db_result *t, const struct st_sync *s,
-		       bool reverse)
+		       bool reverse, const struct st_verify *v)
 {
 	json_t *o = json_object();
 
@@ -273,6 +338,7 @@ static void print_json(const struct ms_db_result *st,
 		    o, "phase",
 		    json_string(s->running ? "syncing" : "sync stopped"));
 	sync_json(o, s, reverse);
+	json_object_set_new(o, "verify", verify_json(v));
 	ms_cli_print_json(o);
 }
 
@@ -377,10 +443,12 @@ int ms_cmd_status(const struct ms_opts *opts)
 	bool want_src = reverse || ms_opts_get(opts, "source") ||
 			(getenv("MYSHIFT_SOURCE") && *getenv("MYSHIFT_SOURCE"));
 	struct st_sync s;
+	struct st_verify v;
 	struct ms_err err;
 	int rc, exitc = MS_EXIT_OK;
 
 	memset(&s, 0, sizeof(s));
+	memset(&v, 0, sizeof(v));
 	ms_err_clear(&err);
 	rc = connect_ep(opts, "target", &tgt, &db, &err);
 	if (!rc && want_src) {
@@ -411,7 +479,8 @@ int ms_cmd_status(const struct ms_opts *opts)
 		    readside && !ms_db_binlog_position(readside, &s.src, &e2);
 		sync_compute(&s, readside);
 	}
-	if (!rc && !s.exists && (!st || !ms_db_result_nrows(st)))
+	rc = rc ? rc : verify_read(db, cs, &v, &err);
+	if (!rc && !s.exists && !v.exists && (!st || !ms_db_result_nrows(st)))
 		rc = MS_ERR(&err, MS_ENOTFOUND,
 			    "no job recorded in the control schema `%s` on "
 			    "the %s (has copy or sync run?)",
@@ -419,12 +488,14 @@ int ms_cmd_status(const struct ms_opts *opts)
 	if (rc)
 		exitc = ms_cli_fail("status", &err);
 	else if (ms_opts_flag(opts, "json"))
-		print_json(st, t, &s, reverse);
+		print_json(st, t, &s, reverse, &v);
 	else {
 		if (st && ms_db_result_nrows(st))
 			print_copy(st, t);
 		if (s.exists)
 			print_sync(&s, reverse);
+		if (v.exists)
+			print_verify(&v);
 	}
 	ms_binlog_pos_free(&s.src);
 	ms_db_result_free(s.row);

@@ -65,7 +65,23 @@ const struct ms_cmd ms_commands[] = {
      "progress and the lag.",
      ms_run_optdefs, ms_cmd_run},
     {"verify", "chunked checksum comparison while sync runs",
-     "verify [options]", "Planned.", NULL, NULL},
+     "verify --source URI --target URI [options]",
+     "Compares every selected source table with its mapped target table, "
+     "chunk by\nchunk over the source's key: each server computes COUNT(*) "
+     "and a BIT_XOR of\nper-row hashes over the shared columns, normalised "
+     "(floats, charsets, time\nzones). It runs while sync runs and the "
+     "source takes writes: a chunk that\ndiffers is read again once sync "
+     "has applied the source position seen with it,\nand only differences "
+     "that persist are diffed row by row and reported (missing\non target, "
+     "extra on target, different: key and columns). --repair writes\nthe "
+     "source's rows for them onto the target, bounded (--repair-max) and\n"
+     "logged, then verifies those chunks again. Results are kept in the "
+     "control\nschema (verify_runs, verify_tables, verify_chunks, "
+     "verify_diffs).\nExit 0 when source and target are equal, 1 when "
+     "differences remain (schema\ndifferences included), 2 for usage "
+     "errors, 3 for runtime failures or an\ninterruption. Design: "
+     "docs/verify.md.",
+     ms_verify_optdefs, ms_cmd_verify},
     {"proxy", "MySQL wire-protocol proxy", "proxy [options]", "Planned.", NULL,
      NULL},
     {"cutover", "switch traffic to the target", "cutover [options]", "Planned.",
@@ -75,7 +91,8 @@ const struct ms_cmd ms_commands[] = {
     {"status", "where a job stands", "status --target URI [options]",
      "Reads the control schema on the target and shows where the job "
      "stands: the\ncopy's start position and, per table, its state and the "
-     "rows copied.\nExit 0, 3 when nothing is recorded or the target "
+     "rows copied;\nsync's position and lag; the last verify run and what "
+     "it found.\nExit 0, 3 when nothing is recorded or the target "
      "cannot be reached.",
      ms_status_optdefs, ms_cmd_status},
     {NULL, NULL, NULL, NULL, NULL, NULL},

@@ -207,6 +207,7 @@ static int finish(struct vf_engine *e, struct ms_db **src, struct ms_db **tgt,
 	int rc2;
 
 	ms_err_clear(&e2);
+	e->r.res->run_id = e->r.run_id;
 	e->r.res->seconds = vf_now() - e->t0;
 	rc2 = connect_both(e, src, tgt, &e2);
 	rc2 = rc2 ? rc2 : vf_control_tables(e, *tgt, &e2);

@@ -65,6 +65,7 @@ struct ms_verify_opts {
 	FILE *diff_out;	     /* borrowed; each difference as a line, NULL =
 				none (the CLI's human output) */
 	unsigned int connect_timeout_s;
+	unsigned int retries; /* connect retries on transient errors */
 };
 
 /* Counts of one pass. */

@@ -76,7 +76,7 @@ int vf_connect(const struct vf_engine *e, bool source, struct ms_db **out,
 	struct ms_db_opts o = {
 	    .role = source ? "source" : "target",
 	    .connect_timeout_s = e->o.connect_timeout_s,
-	    .retries = 2,
+	    .retries = e->o.retries,
 	    .utc = true,
 	};
 	struct ms_db *db = NULL;
