@@ -312,10 +312,12 @@ static void fail_run(struct vf_engine *e, int rc, const struct ms_err *err)
 	pthread_mutex_unlock(&e->r.mu);
 }
 
-/* Waits for the rate limit and the source load ceiling. */
-static void throttle(struct vf_engine *e, uint64_t rows)
+/* Waits for the rate limit and the source load ceiling; false when the
+ * run is stopping meanwhile. */
+static bool throttle(struct vf_engine *e, uint64_t rows)
 {
 	double now = vf_now(), at = now;
+	bool go = true;
 
 	if (e->o.rate) {
 		pthread_mutex_lock(&e->r.mu);
@@ -323,17 +325,18 @@ static void throttle(struct vf_engine *e, uint64_t rows)
 			at = e->rate_next;
 		e->rate_next = at + (double)rows / (double)e->o.rate;
 		pthread_mutex_unlock(&e->r.mu);
-		vf_sleep(at - now);
 	}
 	for (;;) {
 		bool paused;
 
 		pthread_mutex_lock(&e->r.mu);
-		paused = e->paused && !e->r.failed && !vf_stop;
+		go = !e->r.failed && !vf_stop;
+		paused = e->paused;
 		pthread_mutex_unlock(&e->r.mu);
-		if (!paused)
-			break;
-		vf_sleep(0.2);
+		now = vf_now();
+		if (!go || (!paused && now >= at))
+			return go;
+		vf_sleep(paused || at - now > 0.1 ? 0.1 : at - now);
 	}
 }
 
@@ -448,7 +451,10 @@ static int do_chunk(struct vf_worker *w, struct vf_table *t, struct ms_err *err)
 	pthread_mutex_unlock(&e->r.mu);
 	if (rc)
 		return rc;
-	throttle(e, rows);
+	if (!throttle(e, rows)) { /* stopping: the chunk is not checked */
+		vf_range_free(&rg);
+		return 0;
+	}
 	rc = check(w, t, &rg, &oc, err);
 	if (!rc)
 		rc = vf_record_chunk(e, w->tgt, t, seq, &rg, &oc, &w->batch,
