@@ -197,23 +197,34 @@ static const char *final_status(const struct vf_engine *e, int rc)
 	return vf_stopping() && rc == MS_EIO ? "interrupted" : "failed";
 }
 
-/* Records the end of the run, on fresh sessions (a lost one may be why
- * the run failed). */
+static int record_end(struct vf_engine *e, struct ms_db *tgt,
+		      const char *status, const char *error, struct ms_err *err)
+{
+	int rc = vf_control_tables(e, tgt, err);
+
+	return rc ? rc : vf_control_run_finish(e, tgt, status, error, err);
+}
+
+/* Records the end of the run; on a fresh session when the one held fails
+ * (a lost session may be why the run failed). */
 static int finish(struct vf_engine *e, struct ms_db **src, struct ms_db **tgt,
 		  int rc, struct ms_err *err)
 {
 	const char *status = final_status(e, rc);
+	const char *error = rc ? err->msg : NULL;
 	struct ms_err e2;
-	int rc2;
+	int rc2 = MS_ECONNECT;
 
 	ms_err_clear(&e2);
 	e->r.res->run_id = e->r.run_id;
 	e->r.res->seconds = vf_now() - e->t0;
-	rc2 = connect_both(e, src, tgt, &e2);
-	rc2 = rc2 ? rc2 : vf_control_tables(e, *tgt, &e2);
-	rc2 = rc2 ? rc2
-		  : vf_control_run_finish(e, *tgt, status, rc ? err->msg : NULL,
-					  &e2);
+	if (*tgt)
+		rc2 = record_end(e, *tgt, status, error, &e2);
+	if (rc2) {
+		ms_err_clear(&e2);
+		rc2 = connect_both(e, src, tgt, &e2);
+		rc2 = rc2 ? rc2 : record_end(e, *tgt, status, error, &e2);
+	}
 	if (rc2 && !rc) {
 		*err = e2;
 		return rc2;
@@ -302,16 +313,12 @@ int ms_verify_run(const struct ms_verify_opts *opts,
 	memset(res, 0, sizeof(*res));
 	rc = engine_new(opts, res, &e, err);
 	rc = rc ? rc : start(e, &src, &tgt, err);
-	if (!rc || (e && e->r.run_id)) {
-		/* Workers open their own sessions; these would idle. */
-		ms_db_close(src);
-		ms_db_close(tgt);
-		src = tgt = NULL;
-		rc = rc ? rc : vf_run_workers(e, err);
-		if (!rc && e->o.repair) {
-			rc = connect_both(e, &src, &tgt, err);
-			rc = rc ? rc : repair_phase(e, src, tgt, err);
-		}
+	if (!rc) {
+		/* The workers have their own sessions; these wait for repair
+		 * and the record. */
+		rc = vf_run_workers(e, err);
+		if (!rc && e->o.repair)
+			rc = repair_phase(e, src, tgt, err);
 		rc = finish(e, &src, &tgt, rc, err);
 	}
 	if (e)
