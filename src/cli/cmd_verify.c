@@ -272,8 +272,7 @@ int ms_cmd_verify(const struct ms_opts *opts)
 		o.rules = rules;
 		rc = ms_verify_run(&o, &res, &err);
 		/* --repair-max: the run is complete, nothing was repaired */
-		refused = rc == MS_ETOOLARGE && o.repair &&
-			  strstr(err.msg, "--repair-max");
+		refused = rc == MS_ETOOLARGE && res.repair_refused;
 	}
 	if (refused)
 		ms_print_safe(stderr, "myshift verify: %s\n", err.msg);

@@ -130,7 +130,8 @@ static int repair_phase(struct vf_engine *e, struct ms_db *src,
 	size_t i;
 	int rc;
 
-	if (e->diffs_total > e->o.repair_max)
+	e->r.res->repair_refused = e->diffs_total > e->o.repair_max;
+	if (e->r.res->repair_refused)
 		return MS_ERR(err, MS_ETOOLARGE,
 			      "%" PRIu64 " differences exceed --repair-max "
 			      "%" PRIu64 ": nothing repaired",
@@ -191,7 +192,7 @@ static int start(struct vf_engine *e, struct ms_db **src, struct ms_db **tgt,
 
 static const char *final_status(const struct vf_engine *e, int rc)
 {
-	if (!rc || rc == MS_ETOOLARGE)
+	if (!rc || (rc == MS_ETOOLARGE && e->r.res->repair_refused))
 		return ms_verify_differences_remain(e->r.res) ? "differences"
 							      : "clean";
 	return vf_stopping() && rc == MS_EIO ? "interrupted" : "failed";

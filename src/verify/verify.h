@@ -112,6 +112,9 @@ struct ms_verify_result {
 	struct ms_verify_counts found; /* this run, before any repair */
 	uint64_t repaired;	       /* rows written or deleted by repair */
 	bool repair_done;	       /* --repair ran and verified again */
+	bool repair_refused; /* more differences than --repair-max: nothing
+				repaired (ms_verify_run returned
+				MS_ETOOLARGE) */
 	struct ms_verify_counts after; /* the re-verification after repair */
 	struct ms_verify_diff *diffs;  /* owned, ndiffs (at most
 					  MS_VERIFY_MAX_LISTED) */

@@ -149,7 +149,10 @@ static int wait_applied(struct vf_run *r, struct ms_db *replica,
 		}
 		if (ms_sync_pos_cmp(p.file, p.pos, file, pos) >= 0)
 			return 0;
-		if (vf_stop || r->failed)
+		pthread_mutex_lock(&r->mu);
+		rc = r->failed;
+		pthread_mutex_unlock(&r->mu);
+		if (vf_stop || rc)
 			return MS_ERR(err, MS_EIO, "interrupted");
 		if (vf_now() - t0 > r->o->wait_timeout_s)
 			return MS_ERR(err, MS_ETIMEOUT,
