@@ -22,6 +22,8 @@
 #    (the bytes differ: missing + extra).
 #  - A DMS mapping file renaming the schema and a table: the pair is found,
 #    a damaged row names both tables.
+#  - A sync reported running (sync_state edited): ahead of the source, the
+#    re-checks happen and count; behind it, the wait times out (exit 3).
 #  - SIGINT while it runs (slowed by --rate): exit 3, the run recorded as
 #    'interrupted' with the chunks it checked; `myshift status` shows the
 #    last finished run.
@@ -238,7 +240,35 @@ verify_run "${mv_args[@]}"
 assert_eq "renamed, damaged: exit code" 1 "$rc"
 assert_diffs "renamed, damaged" "different $db.comp $rdb.comp_r [v] a=3, b='Zx25'"
 
-# --- 5. SIGINT, the record, status ---------------------------------------
+# --- 5. waiting for sync ----------------------------------------------------
+# A sync_state row (sync's own, then edited) that says a sync is running:
+# far ahead of the source, every re-check of a damaged chunk waits for
+# nothing and the damage persists through --rechecks 2; stuck behind, the
+# wait ends at --wait-timeout naming both positions.
+run_myshift sync --source "$MYSHIFT_SOURCE" --target "$MYSHIFT_TARGET" --include "$db" \
+	--control-schema "$cs" --until-caught-up
+assert_eq "sync --until-caught-up: exit code" 0 "$rc"
+file=$(sql source "SHOW MASTER STATUS" | cut -f1)
+fake_sync() { # fake_sync FILE POS RUNNING
+	sql target "UPDATE \`$cs\`.sync_state SET file = '$1', pos = $2, running = $3,
+		progress_at = UTC_TIMESTAMP(6) WHERE direction = 'forward'"
+}
+fake_sync "${file%.*}.999999" 4 1
+verify_run --include "$db.one" --control-schema "$cs" --json --rechecks 2
+assert_eq "sync ahead: exit code" 1 "$rc"
+assert_eq "sync ahead: rechecks" 2 "$(vj .rechecks)"
+assert_counts "sync ahead" 1 0 0 1
+fake_sync "$file" 4 1
+verify_run --include "$db.one" --control-schema "$cs" --wait-timeout 1
+assert_eq "sync behind: exit code" 3 "$rc"
+assert_contains "sync behind: message" "$err" "sync has applied $file:4 and not yet $file:"
+assert_contains "sync behind: message" "$err" "--wait-timeout"
+fake_sync "$file" 4 0
+verify_run --include "$db.one" --control-schema "$cs" --json --rechecks 2
+assert_eq "sync stopped: no re-check (nothing would change the target)" 0 "$(vj .rechecks)"
+assert_counts "sync stopped" 1 0 0 1
+
+# --- 6. SIGINT, the record, status ---------------------------------------
 "$MYSHIFT_BIN" verify --source "$MYSHIFT_SOURCE" --target "$MYSHIFT_TARGET" \
 	--include $db.comp --control-schema "$cs" --no-progress --threads 1 --rate 200 >"$scratch/int.out" 2>"$scratch/int.err" &
 pid=$!
