@@ -7,10 +7,16 @@
 # once with 2 threads, once with 4 threads and small chunks (more chunks
 # read while rows change under them).
 #
+# Then sync is paused (SIGSTOP) while the writes go on and verify starts;
+# sync resumes once verify is under way: verify must have waited for it
+# (still running when sync resumed, chunk re-checks > 0) and report 0.
+#
 # It must be able to fail: the source's binlog must have grown during each
-# verify (the traffic really ran while it compared), and then, still with
-# everything running, one target row is damaged as root (in a row no client
-# writes): verify must report exactly that row and column, exit 1.
+# verify (the traffic really ran while it compared); with sync paused, a
+# verify that does not wait for sync reports thousands of differences (run
+# with another --control-schema, where it sees no sync: checked); and then,
+# still with everything running, one target row is damaged as root (in a row
+# no client writes): verify must report exactly that row and column, exit 1.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/copy_lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
@@ -22,6 +28,7 @@ need_verify
 db=vf_live
 cs=$sync_cs
 w_pid=
+v_pid=
 writer_stop() {
 	[ -n "$w_pid" ] || return 0
 	kill "$w_pid" 2>/dev/null
@@ -35,6 +42,8 @@ drop_all() {
 cleanup() {
 	sb_stop
 	writer_stop
+	[ -n "$bg_pid" ] && kill -CONT "$bg_pid" 2>/dev/null
+	[ -n "$v_pid" ] && kill "$v_pid" 2>/dev/null
 	bg_alive && bg_stop KILL 5
 	[ "${MYSHIFT_KEEP_FIXTURES:-0}" = 1 ] || drop_all || true
 	rm -rf "$scratch"
@@ -58,7 +67,9 @@ sql source "SET SESSION max_recursive_iterations = 100000;
 	{ fail "creating $db.types"; finish; }
 
 # The second writer: one client, rows 101.. of types only (row 7 is the one
-# damaged at the end), about 50 statements/s.
+# damaged at the end): about 30 transactions/s, each updating 50 rows (most
+# chunks of types change between their source and target reads), inserting
+# one row and deleting one now and then.
 writer_start() {
 	local i=0
 	{
@@ -68,7 +79,7 @@ writer_start() {
 				dbl = RAND(), b = RANDOM_BYTES(1 + $i % 300), d = NOW(6), ts = NOW(3),
 				s = IF($i % 4 = 0, NULL, IF($i % 4 = 1, '', CONCAT('w', $i))),
 				n = IF($i % 2, NULL, $i)
-				WHERE id = 101 + ($i * 37) % 1900;"
+				WHERE id BETWEEN 101 + ($i * 37) % 1850 AND 150 + ($i * 37) % 1850;"
 			echo "INSERT INTO $db.types (id, j, f) VALUES (10000 + $i, JSON_ARRAY($i), $i / 3)
 				ON DUPLICATE KEY UPDATE f = f + 1;"
 			[ $((i % 3)) = 0 ] && echo "DELETE FROM $db.types WHERE id = 10000 + $i - 2;"
@@ -143,6 +154,56 @@ else
 	fail "small chunks: chunks = '$n', expected more than one per table"
 fi
 echo "     (rechecks $(vj .rechecks), warnings $(vj .warnings), $(vj .seconds) s)"
+
+# Sync paused (SIGSTOP) while the source keeps taking writes: the chunks
+# verify reads then differ on the target, so it must wait for sync (which
+# still counts as running: its progress is less than 10 s old) and check
+# again once sync, resumed, has applied the source position of each read.
+# A verify that compared without waiting would report differences; one
+# that did not wait long enough would fail with a timeout.
+kill -STOP "$bg_pid"
+sleep 1
+before=$(source_end)
+"$MYSHIFT_BIN" verify --source "$MYSHIFT_SOURCE" --target "$MYSHIFT_TARGET" --include $db \
+	--control-schema "$cs" --threads 2 --json >"$scratch/paused.out" 2>"$scratch/paused.err" &
+v_pid=$!
+# Resume sync 1 s after verify has recorded its run (it reads chunks from
+# then on), at most 8 s after the pause.
+for ((i = 0; i < 60; i++)); do
+	[ "$(sql target "SELECT COUNT(*) FROM \`$cs\`.verify_runs WHERE status = 'running'" \
+		2>/dev/null || echo 0)" -ge 1 ] && break
+	kill -0 "$v_pid" 2>/dev/null || break
+	sleep 0.1
+done
+sleep 1
+if kill -0 "$v_pid" 2>/dev/null; then
+	pass "sync paused: verify still running (waiting for sync) after $((i / 10 + 1)) s"
+else
+	fail "sync paused: verify ended while sync was stopped and the source moved on"
+fi
+kill -CONT "$bg_pid"
+wait "$v_pid"
+rc=$?
+out=$(cat "$scratch/paused.out")
+err=$(cat "$scratch/paused.err")
+n=$(count_trx source "${before%%	*}" "${before##*	}")
+if [ "$n" -gt 0 ]; then
+	pass "sync paused: $n transactions committed on the source while verify ran"
+else
+	fail "sync paused: no transaction committed on the source while verify ran"
+fi
+if verify_json_ok "verify with sync paused, then resumed"; then
+	assert_clean "verify with sync paused, then resumed"
+	n=$(vj .rechecks)
+	if [ "${n:-0}" -gt 0 ]; then
+		pass "sync paused: $n chunk re-checks after waiting for sync"
+	else
+		fail "sync paused: rechecks = '$n': no chunk read during the pause differed?"
+	fi
+fi
+if ! wait_caught_up "$sync_timeout"; then
+	finish
+fi
 
 # It can fail: one target row damaged, nothing stopped. Row 7 of types is
 # written by no client (the writer starts at 101, sysbench has its own

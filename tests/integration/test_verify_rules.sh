@@ -11,6 +11,8 @@
 #    vf_rules_t.orders_t; in the keyless table, a deleted row, one of two
 #    identical rows deleted, a deleted row with a NULL and an extra row are
 #    reported as missing/extra rows keyed by all their columns.
+#  - Without the mappings file the same tables are schema differences
+#    (target tables missing), exit 1.
 #  - --include of a schema that does not exist exits 2 naming it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/copy_lib.sh"
@@ -83,6 +85,12 @@ n=$(vj .warnings)
 if [ "${n:-0}" -ge 1 ]; then pass "warnings = $n"; else fail "warnings = '$n', expected >= 1 (keyless table)"; fi
 assert_contains "the keyless table's warning" "$err" "nokey"
 assert_not_contains "verify's messages" "$err$out" "scratchpad"
+assert_lines "verify_tables: each source table with its mapped target table" \
+	"vf_rules.items vf_rules_t.items
+vf_rules.nokey vf_rules_t.nokey
+vf_rules.orders vf_rules_t.orders_t" \
+	"$(sql target "SELECT source_table, target_table FROM \`$cs\`.verify_tables
+		WHERE run_id = $(vj '.run_id // 0')" 2>&1 | tr '\t' ' ')"
 
 # 2. Damage on the target, named by the target's names.
 sql target "SET SESSION sql_log_bin = 0;
@@ -103,7 +111,15 @@ missing_on_target $src.nokey $tgt.nokey [] a=5, b='dup'
 missing_on_target $src.nokey $tgt.nokey [] a=4, b=NULL
 extra_on_target $src.nokey $tgt.nokey [] a=9, b='z'"
 
-# 3. An --include naming a schema that does not exist: a usage error.
+# 3. The same selection without the renames: the target tables are not
+#    where the source's names say, each a schema difference (so the clean
+#    run above did compare through the renames).
+verify_run --include $src --exclude $src.scratchpad --control-schema "$cs" --json
+assert_eq "without the mappings: exit code" 1 "$rc"
+assert_eq "without the mappings: schema_differences" 3 "$(vj .schema_differences)"
+assert_contains "without the mappings: warning" "$err" "\`$src\`.\`orders\`"
+
+# 4. An --include naming a schema that does not exist: a usage error.
 verify_run --include vf_no_such_schema --control-schema "$cs"
 assert_eq "--include vf_no_such_schema: exit code" 2 "$rc"
 assert_contains "--include vf_no_such_schema: message" "$err" "vf_no_such_schema"

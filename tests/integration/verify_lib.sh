@@ -18,6 +18,7 @@
 #   diff_lines [JSON]              .differences as sorted lines:
 #                                  KIND SOURCE TARGET [COLUMNS] KEY
 #   assert_diffs WHAT EXPECTED     diff_lines equal to EXPECTED (sorted here)
+#   assert_lines WHAT EXP ACTUAL   two sets of lines equal
 #   target_sums SCHEMA             "table count checksum" per table, target
 #   vf_corrupt_fixture DB CS       tables on the source, copy, source writes,
 #                                  sync --until-caught-up, then the damage
@@ -107,6 +108,20 @@ assert_diffs() {
 	else
 		fail "$1: differences (< expected, > reported by verify):"
 		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | grep '^[<>]' | sed 's/^/    | /'
+	fi
+}
+
+# assert_lines WHAT EXPECTED ACTUAL: two sets of lines equal (any order);
+# prints how many on success, the differing lines on failure.
+assert_lines() {
+	local a b
+	a=$(printf '%s\n' "$2" | sed '/^$/d' | LC_ALL=C sort)
+	b=$(printf '%s\n' "$3" | sed '/^$/d' | LC_ALL=C sort)
+	if [ "$a" = "$b" ]; then
+		pass "$1 ($(printf '%s\n' "$a" | grep -c .) lines equal)"
+	else
+		fail "$1 (< expected, > actual):"
+		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | grep '^[<>]' | head -n 40 | sed 's/^/    | /'
 	fi
 }
 
