@@ -214,8 +214,25 @@ assert_eq "damaged row: exit code" 1 "$rc"
 assert_counts "damaged row" 0 0 1 1
 assert_diffs "damaged row" "different $db.types $db.types [f] id=7"
 
+# Repair while sync runs and the source takes writes (repair holds sync's
+# checkpoint row while it writes), then a plain verify: clean.
+verify_live "verify --repair under load" --threads 2 --repair
+assert_eq "repair under load: exit code" 0 "$rc"
+[ "$rc" = 0 ] || printf '%s\n' "$err" | tail -n 10 | cut -c1-400 | sed 's/^/    | /'
+assert_counts "repair under load (found)" 0 0 1
+assert_eq "repair under load: repaired" 1 "$(vj .repaired)"
+assert_eq "repair under load: after_repair" "0 0 0 0" \
+	"$(vj '.after_repair | "\(.mismatched_chunks) \(.missing_on_target) \(.extra_on_target) \(.different)"')"
+verify_live "verify after the repair, under load" --threads 2
+assert_clean "verify after the repair, under load"
+
 sb_stop
 writer_stop
+# Independently of verify: once sync has applied everything, both sides
+# are equal (CHECKSUM TABLE and every row).
+if wait_caught_up "$sync_timeout"; then
+	compare_schema_data $db
+fi
 bg_stop TERM 60
 assert_eq "myshift run exit code after SIGTERM" 0 "$bg_rc"
 [ "$bg_rc" = 0 ] || bg_log_tail
