@@ -137,7 +137,7 @@ target_sums() {
 
 # vf_corrupt_fixture DB CS: five tables on the source (an integer key over
 # several chunks; JSON, BLOB, FLOAT, DATETIME(6), DATETIME and nullable
-# columns; a VARCHAR key with a quote and a backslash in values; a composite
+# columns; a VARCHAR key with a quote, a backslash and a tab in values; a composite
 # key; a VARBINARY key), copied with `myshift copy`, then written to on the
 # source and carried over by `myshift sync --until-caught-up` (stopped:
 # nothing writes from here on), then damaged on the target as root.
@@ -166,7 +166,7 @@ vf_corrupt_fixture() {
 		WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 200)
 		SELECT CONCAT('k-', LPAD(n, 4, '0')), CONCAT('name ', n), n FROM s;
 	INSERT INTO $db.vc VALUES ('it''s', 'quote', 1), ('back\\\\slash', 'backslash', 2),
-		('ünï', 'utf8', 3);
+		('ünï', 'utf8', 3), (CONCAT('tab', CHAR(9), 'here'), 'control byte', 4);
 	CREATE TABLE $db.comp (a INT NOT NULL, b VARCHAR(10) NOT NULL, v INT NOT NULL,
 		note TEXT NULL, PRIMARY KEY (a, b));
 	INSERT INTO $db.comp
@@ -217,7 +217,7 @@ vf_corrupt_fixture() {
 	INSERT INTO $db.types (id, j, f) VALUES (1001, '{\"extra\": 1}', 1), (1002, NULL, NULL);
 	UPDATE $db.vc SET name = 'damaged' WHERE code = 'it''s';
 	UPDATE $db.vc SET qty = -1 WHERE code = 'k-0100';
-	DELETE FROM $db.vc WHERE code = 'back\\\\slash';
+	DELETE FROM $db.vc WHERE code IN ('back\\\\slash', CONCAT('tab', CHAR(9), 'here'));
 	UPDATE $db.comp SET v = v + 1 WHERE a = 3 AND b = 'x';
 	INSERT INTO $db.comp VALUES (99, 'zz', 0, 'extra');
 	DELETE FROM $db.bin WHERE k = X'0102';
@@ -226,7 +226,7 @@ vf_corrupt_fixture() {
 }
 
 # vf_corrupt_expected DB [TARGET_DB]: what the damage of vf_corrupt_fixture
-# must be reported as, in diff_lines' format (17 differences: 5 missing, 3
+# must be reported as, in diff_lines' format (18 differences: 6 missing, 3
 # extra, 9 different).
 vf_corrupt_expected() {
 	local s=$1 t=${2:-$1}
@@ -235,6 +235,7 @@ missing_on_target $s.big $t.big [] id=5
 missing_on_target $s.big $t.big [] id=2500
 missing_on_target $s.big $t.big [] id=5000
 missing_on_target $s.vc $t.vc [] code='back\\\\slash'
+missing_on_target $s.vc $t.vc [] code='tab\\x09here'
 missing_on_target $s.bin $t.bin [] k=0x0102
 extra_on_target $s.types $t.types [] id=1001
 extra_on_target $s.types $t.types [] id=1002
