@@ -152,12 +152,17 @@ static json_t *counts_json(const struct ms_verify_counts *c)
 			 (json_int_t)c->different);
 }
 
-static void print_json(const struct ms_verify_result *r, bool repair)
+static void print_json(const struct ms_verify_result *r, bool repair,
+		       bool reverse)
 {
 	json_t *o = json_object(), *a = json_array();
 	size_t i;
 
 	json_object_set_new(o, "run_id", json_integer((json_int_t)r->run_id));
+	/* The side the *_on_target counts are about: the source with
+	 * --reverse (docs/verify.md). */
+	json_object_set_new(o, "replica",
+			    json_string(reverse ? "source" : "target"));
 	json_object_set_new(o, "tables", json_integer((json_int_t)r->tables));
 	json_object_set_new(o, "keyless_tables",
 			    json_integer((json_int_t)r->keyless_tables));
@@ -202,9 +207,10 @@ static void print_json(const struct ms_verify_result *r, bool repair)
 }
 
 static void print_text(const struct ms_verify_result *r, bool repair,
-		       const char *cs)
+		       bool reverse, const char *cs)
 {
 	const struct ms_verify_counts *c = &r->found;
+	const char *side = reverse ? "source" : "target";
 
 	ms_print_safe(stdout,
 		      "verify run %" PRIu64 ": %" PRIu64 " tables, %" PRIu64
@@ -213,11 +219,11 @@ static void print_text(const struct ms_verify_result *r, bool repair,
 		      r->seconds);
 	ms_print_safe(stdout,
 		      "  mismatched chunks   %" PRIu64 "\n"
-		      "  missing on target   %" PRIu64 "\n"
-		      "  extra on target     %" PRIu64 "\n"
+		      "  missing on %s   %" PRIu64 "\n"
+		      "  extra on %s     %" PRIu64 "\n"
 		      "  different           %" PRIu64 "\n"
 		      "  schema differences  %" PRIu64 "%s\n",
-		      c->mismatched_chunks, c->missing_on_target,
+		      c->mismatched_chunks, side, c->missing_on_target, side,
 		      c->extra_on_target, c->different, r->schema_differences,
 		      r->schema_differences ? "  (named in the warnings)" : "");
 	if (r->keyless_tables)
@@ -280,9 +286,9 @@ int ms_cmd_verify(const struct ms_opts *opts)
 		exitc = ms_cli_fail("verify", &err);
 	else {
 		if (ms_opts_flag(opts, "json"))
-			print_json(&res, o.repair);
+			print_json(&res, o.repair, o.reverse);
 		else
-			print_text(&res, o.repair, o.control_schema);
+			print_text(&res, o.repair, o.reverse, o.control_schema);
 		exitc = refused || ms_verify_differences_remain(&res)
 			    ? MS_EXIT_PROBLEM
 			    : MS_EXIT_OK;

@@ -10,11 +10,15 @@
 
 #define VF_CHUNK_BATCH 200 /* verify_chunks rows per INSERT */
 
-static const char *kind_label(enum ms_verify_kind k)
+/* Kinds are about the replica side: the target, or the source with
+ * --reverse (docs/verify.md). */
+static const char *kind_label(enum ms_verify_kind k, bool reverse)
 {
-	return k == MS_VERIFY_MISSING ? "missing on target"
-	       : k == MS_VERIFY_EXTRA ? "extra on target"
-				      : "different";
+	if (k == MS_VERIFY_MISSING)
+		return reverse ? "missing on source" : "missing on target";
+	if (k == MS_VERIFY_EXTRA)
+		return reverse ? "extra on source" : "extra on target";
+	return "different";
 }
 
 void vf_print_diff(struct vf_engine *e, const struct vf_table *t,
@@ -32,9 +36,9 @@ void vf_print_diff(struct vf_engine *e, const struct vf_table *t,
 		if (ms_buf_addstr(&cols, d->columns[i] == ',' ? ", " : "") ||
 		    (d->columns[i] != ',' && ms_buf_addc(&cols, d->columns[i])))
 			break;
-	ms_print_safe(f, "%s%s: %s%s%s %s%s%s%s\n", prefix, kind_label(d->kind),
-		      t->src_name, renamed ? " -> " : "",
-		      renamed ? t->tgt_name : "",
+	ms_print_safe(f, "%s%s: %s%s%s %s%s%s%s\n", prefix,
+		      kind_label(d->kind, e->o.reverse), t->src_name,
+		      renamed ? " -> " : "", renamed ? t->tgt_name : "",
 		      d->key_text ? d->key_text : "(no key)",
 		      d->kind == MS_VERIFY_DIFFERENT ? " (" : "",
 		      d->kind == MS_VERIFY_DIFFERENT ? ms_buf_str(&cols) : "",
