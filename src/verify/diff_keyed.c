@@ -155,48 +155,60 @@ static int cmp_keys(const struct ms_key *k, const char *x, size_t xl,
 	return c;
 }
 
-struct sort_item {
-	struct df_cand c;
-	const char *key;
-	const struct ms_key *k;
-};
-
-static int cmp_item(const void *a, const void *b)
+/* By gap, then each side in its own read order: missing rows in the
+ * truth side's, extra rows in the replica side's. */
+static int cmp_cand(const void *a, const void *b)
 {
-	const struct sort_item *x = a, *y = b;
-	int c;
+	const struct df_cand *x = a, *y = b;
+	bool xe = x->kind == MS_VERIFY_EXTRA, ye = y->kind == MS_VERIFY_EXTRA;
 
-	if (x->c.gap != y->c.gap)
-		return x->c.gap < y->c.gap ? -1 : 1;
-	c = cmp_keys(x->k, x->key, x->c.klen, y->key, y->c.klen);
-	if (c)
-		return c;
-	if (x->c.kind != y->c.kind)
-		return x->c.kind < y->c.kind ? -1 : 1;
-	return x->c.seq < y->c.seq ? -1 : x->c.seq > y->c.seq;
+	if (x->gap != y->gap)
+		return x->gap < y->gap ? -1 : 1;
+	if (xe != ye)
+		return xe ? 1 : -1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Output order. Truth rows come in the truth side's key order and
  * replica rows in the replica side's; the rows found on both sides
  * anchor them: a row that differs takes its truth row's place (even gap
  * 2 * (i + 1)), and the missing and extra rows between two anchors share
- * the odd gap after the first one, where they are ordered by their key
- * values (cmp_keys). */
+ * the odd gap after the first one. There the two runs, each in its
+ * server's order, are merged by their key values (cmp_keys), so only
+ * their interleaving is approximate. */
 static int sort_cands(const struct df *f, struct df_cands *cs)
 {
-	struct sort_item *v = calloc(cs->n + 1, sizeof(*v));
-	size_t i;
+	struct df_cand *v = calloc(cs->n + 1, sizeof(*v));
+	const struct ms_key *k = &f->t->s.key;
+	size_t i = 0, j, a, b, e, n = 0;
 
 	if (!v)
 		return MS_ENOMEM;
-	for (i = 0; i < cs->n; i++) {
-		v[i].c = cs->v[i];
-		v[i].key = cs->keys.ptr + cs->v[i].koff;
-		v[i].k = &f->t->s.key;
+	if (!cs->n) {
+		free(v);
+		return 0;
 	}
-	qsort(v, cs->n, sizeof(*v), cmp_item);
-	for (i = 0; i < cs->n; i++)
-		cs->v[i] = v[i].c;
+	qsort(cs->v, cs->n, sizeof(*cs->v), cmp_cand);
+	while (i < cs->n) {
+		for (e = i; e < cs->n && cs->v[e].gap == cs->v[i].gap; e++)
+			;
+		for (b = i; b < e && cs->v[b].kind != MS_VERIFY_EXTRA; b++)
+			;
+		/* [i, b): missing or different, [b, e): extra */
+		for (a = i, j = b; a < b || j < e;) {
+			const struct df_cand *x = &cs->v[a], *y = &cs->v[j];
+
+			if (j == e ||
+			    (a < b &&
+			     cmp_keys(k, cs->keys.ptr + x->koff, x->klen,
+				      cs->keys.ptr + y->koff, y->klen) <= 0))
+				v[n++] = cs->v[a++];
+			else
+				v[n++] = cs->v[j++];
+		}
+		i = e;
+	}
+	memcpy(cs->v, v, cs->n * sizeof(*v));
 	free(v);
 	return 0;
 }

@@ -454,22 +454,23 @@ static int txn_run(struct rp *p, struct rp_txn *x, const struct vf_diffs *d)
 	return rc;
 }
 
-/* The keys of diffs [<from>, <to>) not repaired yet. */
-static int txn_keys(struct rp *p, struct vf_diffs *d, size_t from, size_t to,
-		    struct rp_txn *x)
+/* The keys of the diffs <ix> (<n> of them) not repaired yet. */
+static int txn_keys(struct rp *p, struct vf_diffs *d, const size_t *ix,
+		    size_t n, struct rp_txn *x)
 {
 	const char *vals[MS_KEY_MAX_PARTS];
-	size_t lens[MS_KEY_MAX_PARTS], i;
+	size_t lens[MS_KEY_MAX_PARTS], j, i;
 	struct ms_buf raw;
 	int rc = 0;
 
 	ms_buf_init(&raw, (size_t)1 << 30);
-	x->k = calloc(to - from + 1, sizeof(*x->k));
+	x->k = calloc(n + 1, sizeof(*x->k));
 	if (!x->k)
 		rc = MS_ENOMEM;
-	for (i = from; !rc && i < to; i++) {
+	for (j = 0; !rc && j < n; j++) {
 		struct rp_key *k = &x->k[x->n];
 
+		i = ix[j];
 		if (d->v[i].repaired)
 			continue;
 		if (!d->v[i].key_lits || !d->v[i].key_text) {
@@ -497,8 +498,8 @@ static bool retryable(int rc, const struct ms_err *e)
 	       (e->sql_errno == 1213 || e->sql_errno == 1205);
 }
 
-static int repair_txn(struct rp *p, struct vf_diffs *d, size_t from, size_t to,
-		      uint64_t *rows)
+static int repair_txn(struct rp *p, struct vf_diffs *d, const size_t *ix,
+		      size_t n, uint64_t *rows)
 {
 	struct rp_txn x;
 	unsigned int attempt;
@@ -507,7 +508,7 @@ static int repair_txn(struct rp *p, struct vf_diffs *d, size_t from, size_t to,
 
 	memset(&x, 0, sizeof(x));
 	ms_buf_init(&x.keys, (size_t)1 << 30);
-	rc = txn_keys(p, d, from, to, &x);
+	rc = txn_keys(p, d, ix, n, &x);
 	for (attempt = 0; !rc && x.n; attempt++) {
 		vf_rowset_free(&x.rows);
 		vf_rowset_init(&x.rows, true, RP_VALS_CAP);
@@ -538,6 +539,32 @@ static int repair_txn(struct rp *p, struct vf_diffs *d, size_t from, size_t to,
 	return rc;
 }
 
+/* Rows extra on the replica side first, in transactions of their own:
+ * their deletes then run before any replace of a later transaction
+ * whose key the collation holds equal ('PLAIN' extra, 'plain' missing),
+ * so no delete takes away a row that repair has just written. */
+static int repair_all(struct rp *p, struct vf_diffs *d, uint64_t *rows)
+{
+	size_t *ix = calloc(d->n + 1, sizeof(*ix)), n = 0, i, m;
+	int pass, rc = ix ? 0 : MS_ERR(p->err, MS_ENOMEM, "out of memory");
+
+	for (pass = 0; !rc && pass < 2; pass++)
+		for (i = 0; i < d->n; i++)
+			if ((d->v[i].kind == MS_VERIFY_EXTRA) == (pass == 0))
+				ix[n++] = i;
+	for (i = 0; !rc && i < n; i += m) {
+		bool extra = d->v[ix[i]].kind == MS_VERIFY_EXTRA;
+
+		for (m = 1; i + m < n && m < RP_TXN_ROWS &&
+			    (d->v[ix[i + m]].kind == MS_VERIFY_EXTRA) == extra;
+		     m++)
+			;
+		rc = repair_txn(p, d, ix + i, m, rows);
+	}
+	free(ix);
+	return rc;
+}
+
 int vf_repair(struct vf_run *r, struct vf_table *t, struct ms_db *src,
 	      struct ms_db *tgt, struct vf_diffs *d, uint64_t *rows,
 	      struct ms_err *err)
@@ -545,7 +572,6 @@ int vf_repair(struct vf_run *r, struct vf_table *t, struct ms_db *src,
 	struct rp p = {.r = r, .t = t, .err = err};
 	struct ms_buf cs;
 	bool changed = false;
-	size_t i;
 	int rc;
 
 	if (t->keyless || !t->s.key.n || t->g.key.n != t->s.key.n)
@@ -571,10 +597,7 @@ int vf_repair(struct vf_run *r, struct vf_table *t, struct ms_db *src,
 					    err);
 	rc = rc ? rc : session(&p, false, err);
 	changed = !rc;
-	for (i = 0; !rc && i < d->n; i += RP_TXN_ROWS)
-		rc = repair_txn(&p, d, i,
-				d->n - i < RP_TXN_ROWS ? d->n : i + RP_TXN_ROWS,
-				rows);
+	rc = rc ? rc : repair_all(&p, d, rows);
 	if (changed) { /* put both sessions back */
 		struct ms_err e2;
 		int rc2 = session(&p, true, &e2);
