@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "verify/diff_int.h"
-#include "verify/engine.h" /* vf_binlog_end */
+#include "verify/engine.h" /* vf_binlog_end, vf_stopping */
 
 void df_diff_free(struct vf_diff *x, size_t ncols)
 {
@@ -124,6 +124,9 @@ int df_settle(struct df *f)
 	uint64_t pos;
 	int rc;
 
+	if (vf_stopping()) /* settling comes between every two reads */
+		return MS_ERR(f->err, MS_EIO, "row diff of %s: interrupted",
+			      f->t->src_name);
 	if (f->no_binlog)
 		return 0;
 	/* the end of the binlog without its GTID state: MariaDB's

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "db/quote.h"
+#include "verify/engine.h" /* vf_stopping */
 #include "verify/value.h"
 
 #define RP_TXN_ROWS  1000
@@ -559,7 +560,10 @@ static int repair_all(struct rp *p, struct vf_diffs *d, uint64_t *rows)
 			    (d->v[ix[i + m]].kind == MS_VERIFY_EXTRA) == extra;
 		     m++)
 			;
-		rc = repair_txn(p, d, ix + i, m, rows);
+		if (vf_stopping()) /* between transactions */
+			rc = MS_ERR(p->err, MS_EIO, "interrupted");
+		else
+			rc = repair_txn(p, d, ix + i, m, rows);
 	}
 	free(ix);
 	return rc;
