@@ -147,11 +147,15 @@ int vf_digest_row(struct vf_digest *d, const struct vf_col *cols, size_t n,
 			vf_digest_add(d, &null_tag, 1);
 			continue;
 		}
+		vf_digest_add(d, &val_tag, 1);
+		if (cols[i].cmp == VF_CMP_BYTES) { /* its own canonical form */
+			vf_digest_add(d, vals[i], lens[i]);
+			continue;
+		}
 		ms_buf_reset(scratch);
 		rc = vf_value_canon(cols[i].cmp, vals[i], lens[i], scratch);
 		if (rc)
 			return rc;
-		vf_digest_add(d, &val_tag, 1);
 		vf_digest_add(d, ms_buf_str(scratch), scratch->len);
 	}
 	return 0;
