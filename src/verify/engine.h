@@ -12,6 +12,9 @@
 
 #include "verify/verify_int.h"
 
+/* A sync whose progress row is older than this is taken as not running. */
+#define VF_SYNC_STALE_S 10.0
+
 #define VF_CHUNK_START 1000
 #define VF_CHUNK_MIN   100
 #define VF_CHUNK_MAX   1000000

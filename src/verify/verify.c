@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "db/quote.h"
+#include "sync/sync.h"
 #include "verify/engine.h"
 
 #define VF_CHUNK_SECONDS 0.25
@@ -167,6 +168,31 @@ static int connect_both(struct vf_engine *e, struct ms_db **src,
 	return rc ? rc : vf_connect(e, false, tgt, err);
 }
 
+/* Says so when no sync feeds the replica side: chunks are then compared
+ * without waiting, and a truth side taking writes shows differences that
+ * are only in flight (a sync under another control schema, say). */
+static int warn_no_sync(struct vf_engine *e, struct ms_db *replica,
+			struct ms_err *err)
+{
+	struct ms_sync_progress p;
+	int rc = ms_sync_read_progress(replica, e->o.control_schema,
+				       e->o.reverse, VF_SYNC_STALE_S, &p, err);
+
+	if (rc)
+		return ms_err_prefix(err, "reading sync's progress");
+	if (p.running)
+		return 0;
+	MS_LOG_WARN(VF_COMPONENT,
+		    "event=no_sync control_schema=%s msg=\"no %s sync is "
+		    "running under %s: chunks are compared without waiting "
+		    "for sync, so writes still in flight show as "
+		    "differences\"",
+		    e->o.control_schema, e->o.reverse ? "reverse" : "forward",
+		    e->o.control_schema);
+	vf_warned(e);
+	return 0;
+}
+
 static int start(struct vf_engine *e, struct ms_db **src, struct ms_db **tgt,
 		 struct ms_err *err)
 {
@@ -179,6 +205,7 @@ static int start(struct vf_engine *e, struct ms_db **src, struct ms_db **tgt,
 	rc = vf_plan_tables(e, *src, *tgt, err);
 	e->r.res->tables = e->r.ntables;
 	rc = rc ? rc : vf_control_create(*tgt, e->o.control_schema, err);
+	rc = rc ? rc : warn_no_sync(e, e->o.reverse ? *src : *tgt, err);
 	rc = rc ? rc : vf_control_run_start(e, *tgt, err);
 	if (!rc)
 		MS_LOG_INFO(VF_COMPONENT,

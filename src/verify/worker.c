@@ -16,7 +16,6 @@
 
 #define VF_RETRIES	5
 #define VF_POLL_S	0.02
-#define VF_SYNC_STALE_S 10.0
 
 static volatile sig_atomic_t vf_stop;
 

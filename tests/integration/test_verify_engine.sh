@@ -127,7 +127,8 @@ assert_contains "warning names the dropped column" "$err" "gone"
 assert_contains "warning names the missing table" "$err" "$db.tmiss"
 assert_contains "keyless warning" "$err" \
 	"\`$db\`.\`nokey\` has no primary key or NOT NULL unique key: compared as one whole-table checksum"
-assert_eq "warnings" 3 "$(vj .warnings)"
+assert_contains "no-sync warning" "$err" "no forward sync is running under $cs"
+assert_eq "warnings (column, table, keyless, no sync)" 4 "$(vj .warnings)"
 assert_eq "every chunk matched at once" "match" \
 	"$(sql target "SELECT GROUP_CONCAT(DISTINCT state) FROM \`$cs\`.verify_chunks WHERE run_id = $run1")"
 
