@@ -90,8 +90,9 @@ struct ms_verify_diff {
 	enum ms_verify_kind kind;
 	/* The key as text: "col=value" for each key column, joined by ", ";
 	 * numbers bare, character strings single-quoted with ' and \
-	 * backslash-escaped and bytes < 0x20 or 0x7f as \xNN, binary strings
-	 * as 0xHEX, NULL as NULL. For a keyless table: every column. */
+	 * backslash-escaped and bytes < 0x20, 0x7f and bytes that are not
+	 * valid UTF-8 (a latin1 key, say) as \xNN, binary strings as 0xHEX,
+	 * NULL as NULL. For a keyless table: every column. */
 	char *key;
 	char *columns; /* DIFFERENT: differing column names, table order,
 			  joined by ","; else NULL */

@@ -282,7 +282,9 @@ int vf_check_chunk(struct vf_engine *e, struct vf_table *t, struct ms_db *src,
 		return rc;
 	rc = vf_diff_range(&e->r, t, src, tgt, rg->lo_s, rg->hi_s, &out->diffs,
 			   err);
-	if (rc == MS_EUNSUPPORTED) {
+	/* No row-level diff for this chunk (a keyless table over the diff's
+	 * row bound, say): it stays a mismatched chunk without rows. */
+	if (rc == MS_EUNSUPPORTED || rc == MS_ETOOLARGE) {
 		MS_LOG_WARN(VF_COMPONENT,
 			    "event=diff_unavailable table=%s error=\"%s\"",
 			    t->src_name, err->msg);
