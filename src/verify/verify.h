@@ -131,7 +131,8 @@ bool ms_verify_differences_remain(const struct ms_verify_result *res);
 /* Runs verify. Returns 0 when it ran to the end, whatever it found (the
  * caller decides the exit code with ms_verify_differences_remain);
  * MS_EUSAGE / MS_ECONFIG for bad input (an include rule matching nothing,
- * naming it; a mapped table missing on the target is a schema difference), MS_ETOOLARGE when
+ * naming it; a mapped table missing on the target is a schema difference),
+ * MS_ETOOLARGE when
  * --repair would exceed <repair_max> (nothing repaired), or a runtime
  * error. A SIGINT/SIGTERM (ms_verify_request_stop) stops at chunk
  * boundaries with MS_EIO "interrupted"; the run is recorded as such. */

@@ -14,8 +14,8 @@
 #include "sync/sync.h"
 #include "verify/engine.h"
 
-#define VF_RETRIES	5
-#define VF_POLL_S	0.02
+#define VF_RETRIES 5
+#define VF_POLL_S  0.02
 
 static volatile sig_atomic_t vf_stop;
 
