@@ -161,6 +161,12 @@ const struct ms_database *ms_schema_database(const struct ms_schema *s,
  * no usable key. Borrowed from <t>. */
 const struct ms_index *ms_table_chunk_key(const struct ms_table *t);
 
+/* Every schema name on <db> (information_schema.SCHEMATA): *out is one
+ * allocation holding a NULL-terminated array and the names (free() it),
+ * *n the count. For checking include rules against what exists. */
+int ms_schema_names(struct ms_db *db, char ***out, size_t *n,
+		    struct ms_err *err) MS_WUR;
+
 /* Column of <t> by name, or NULL. */
 const struct ms_column *ms_table_column(const struct ms_table *t,
 					const char *name);

@@ -278,3 +278,49 @@ void ms_schema_sort(void *base, size_t n, size_t size,
 	if (n > 1)
 		qsort(base, n, size, cmp);
 }
+
+static int collect_name(void *ctx, const char *const *vals, const size_t *lens,
+			size_t n, struct ms_err *err)
+{
+	struct ms_buf *b = ctx;
+
+	(void)n;
+	if (ms_buf_add(b, vals[0] ? vals[0] : "", vals[0] ? lens[0] : 0) ||
+	    ms_buf_addc(b, '\0'))
+		return MS_ERR(err, MS_ENOMEM, "too many schemas");
+	return 0;
+}
+
+int ms_schema_names(struct ms_db *db, char ***out, size_t *n,
+		    struct ms_err *err)
+{
+	struct ms_buf names;
+	char **v = NULL;
+	size_t off, i = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	ms_buf_init(&names, (size_t)1 << 30);
+	rc = ms_db_query_each(db,
+			      "SELECT SCHEMA_NAME FROM "
+			      "information_schema.SCHEMATA",
+			      collect_name, &names, err);
+	for (off = 0; !rc && off < names.len;
+	     off += strlen(names.ptr + off) + 1)
+		(*n)++;
+	if (!rc && !(v = malloc((*n + 1) * sizeof(*v) + names.len)))
+		rc = MS_ERR(err, MS_ENOMEM, "out of memory");
+	if (!rc) {
+		char *store = (char *)(v + *n + 1);
+
+		if (names.len)
+			memcpy(store, names.ptr, names.len);
+		for (off = 0; off < names.len; off += strlen(store + off) + 1)
+			v[i++] = store + off;
+		v[i] = NULL;
+		*out = v;
+	}
+	ms_buf_free(&names);
+	return rc;
+}

@@ -84,44 +84,18 @@ static void names_free(struct vf_names *ns)
 	free(ns->v);
 }
 
-static int collect_name(void *ctx, const char *const *vals, const size_t *lens,
-			size_t n, struct ms_err *err)
-{
-	struct ms_buf *b = ctx;
-
-	(void)lens;
-	(void)n;
-	if (ms_buf_add(b, vals[0], strlen(vals[0]) + 1))
-		return MS_ERR(err, MS_ENOMEM, "too many schemas");
-	return 0;
-}
-
 /* Include rules that match no schema are misspellings, not empty sets. */
 static int check_rule_schemas(const struct vf_engine *e, struct ms_db *src,
 			      struct ms_err *err)
 {
-	struct ms_buf names;
-	const char **v = NULL;
-	size_t n = 0, i = 0, off;
-	int rc;
+	char **v = NULL;
+	size_t n = 0;
+	int rc = ms_schema_names(src, &v, &n, err);
 
-	ms_buf_init(&names, (size_t)1 << 30);
-	rc = ms_db_query_each(src,
-			      "SELECT SCHEMA_NAME FROM "
-			      "information_schema.SCHEMATA",
-			      collect_name, &names, err);
-	for (off = 0; !rc && off < names.len;
-	     off += strlen(names.ptr + off) + 1)
-		n++;
-	if (!rc && !(v = calloc(n + 1, sizeof(*v))))
-		rc = MS_ERR(err, MS_ENOMEM, "out of memory");
-	for (off = 0; !rc && off < names.len;
-	     off += strlen(names.ptr + off) + 1)
-		v[i++] = names.ptr + off;
 	if (!rc)
-		rc = ms_rules_check_schemas(e->o.rules, v, n, err);
+		rc = ms_rules_check_schemas(e->o.rules, (const char *const *)v,
+					    n, err);
 	free(v);
-	ms_buf_free(&names);
 	return rc;
 }
 
