@@ -80,32 +80,9 @@ static int exec_buf(struct ms_db *db, struct ms_buf *q, int rc,
 
 int cp_control_init(struct ms_db *tgt, const char *cs, struct ms_err *err)
 {
-	struct ms_buf q, name;
-	size_t i;
-	int rc;
-
-	ms_buf_init(&name, 512);
-	rc = ms_quote_ident(&name, cs);
-	if (rc) {
-		ms_buf_free(&name);
-		return MS_ERR(err, MS_ECONFIG, "bad control schema name '%s'",
-			      cs);
-	}
-	ms_buf_init(&q, 4096);
-	rc = ms_buf_addf(&q,
-			 "CREATE DATABASE IF NOT EXISTS %s DEFAULT CHARACTER "
-			 "SET utf8mb4 COLLATE utf8mb4_bin",
-			 ms_buf_str(&name));
-	rc = exec_buf(tgt, &q, rc, err);
-	for (i = 0; !rc && cp_control_ddl[i]; i++) {
-		ms_buf_init(&q, 4096);
-		rc = ms_buf_addf(&q, "CREATE TABLE IF NOT EXISTS %s.%s",
-				 ms_buf_str(&name), cp_control_ddl[i]);
-		rc = exec_buf(tgt, &q, rc, err);
-	}
-	ms_buf_free(&name);
-	return rc ? ms_err_prefix(err, "creating the control schema `%s`", cs)
-		  : 0;
+	return ms_db_create_control(tgt, cs, cp_control_ddl, err)
+		   ? ms_err_prefix(err, "creating the control schema `%s`", cs)
+		   : 0;
 }
 
 static int start_fresh(struct cp_run *r, struct ms_db *src, struct ms_db *tgt,

@@ -93,6 +93,11 @@ int ms_db_query(struct ms_db *db, const char *sql, struct ms_db_result **out,
 int ms_db_query_value(struct ms_db *db, const char *sql, char **out,
 		      struct ms_err *err) MS_WUR;
 
+/* The server's Threads_running (SHOW GLOBAL STATUS): the load ceiling
+ * copy and verify pause under (--max-running). */
+int ms_db_threads_running(struct ms_db *db, uint64_t *out,
+			  struct ms_err *err) MS_WUR;
+
 /* Called once per row by ms_db_query_each. <vals>[i] is NULL for SQL NULL,
  * else NUL-terminated with <lens>[i] bytes (may hold NULs); all borrowed
  * until the callback returns. Return 0 to go on, or a negative MS_E* code
@@ -139,6 +144,14 @@ int ms_db_add_literal(struct ms_db *db, struct ms_buf *out,
  * as rc = rc ? rc : ms_buf_add...(). */
 int ms_db_exec_built(struct ms_db *db, struct ms_buf *q, int build_rc,
 		     const char *what, struct ms_err *err) MS_WUR;
+
+/* Creates the control schema <cs> (utf8mb4, utf8mb4_bin) and its tables
+ * when missing: each of <tables> (NULL-terminated) is the text after
+ * "CREATE TABLE IF NOT EXISTS `cs`.", e.g. "`sync_state` (...) ENGINE=...".
+ * MS_ECONFIG for a name that cannot be quoted. Shared by every subsystem
+ * that keeps state there (copy, sync, verify). */
+int ms_db_create_control(struct ms_db *db, const char *cs,
+			 const char *const *tables, struct ms_err *err) MS_WUR;
 
 /* Pull-style streaming of one result (mysql_use_result): rows are read as
  * the caller asks for them, so a copy can feed rows into a LOAD DATA on
@@ -201,6 +214,12 @@ struct ms_binlog_pos {
 int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
 			  struct ms_err *err) MS_WUR;
 void ms_binlog_pos_free(struct ms_binlog_pos *p);
+
+/* Only the end of <db>'s binlog (file and position), without the GTID
+ * state: one statement, cheap enough per chunk (MariaDB's BINLOG_GTID_POS
+ * reads the binlog file). Errors as ms_db_binlog_position. */
+int ms_db_binlog_end(struct ms_db *db, char *file, size_t file_len,
+		     uint64_t *pos, struct ms_err *err) MS_WUR;
 
 /* True for errors worth retrying: cannot connect (2002, 2003), lost
  * connection or server gone (2006, 2013, 2055), too many connections (1040),

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "db/db_int.h"
+#include "db/quote.h"
 
 #define DB_FAIL(db, what, err)                                                 \
 	ms_db_fail((db), (what), __FILE__, __LINE__, (err))
@@ -335,5 +336,50 @@ int ms_db_quote_string(struct ms_db *db, struct ms_buf *out, const char *s,
 	if (rc == 0)
 		rc = ms_buf_addc(out, '\'');
 	free(tmp);
+	return rc;
+}
+
+int ms_db_create_control(struct ms_db *db, const char *cs,
+			 const char *const *tables, struct ms_err *err)
+{
+	struct ms_buf q, name;
+	size_t i;
+	int rc;
+
+	ms_buf_init(&name, 512);
+	if (ms_quote_ident(&name, cs)) {
+		ms_buf_free(&name);
+		return MS_ERR(err, MS_ECONFIG, "bad control schema name '%s'",
+			      cs);
+	}
+	ms_buf_init(&q, 4096);
+	rc = ms_buf_addf(&q,
+			 "CREATE DATABASE IF NOT EXISTS %s DEFAULT CHARACTER "
+			 "SET utf8mb4 COLLATE utf8mb4_bin",
+			 ms_buf_str(&name));
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
+	for (i = 0; !rc && tables[i]; i++) {
+		ms_buf_init(&q, 8192);
+		rc = ms_buf_addf(&q, "CREATE TABLE IF NOT EXISTS %s.%s",
+				 ms_buf_str(&name), tables[i]);
+		rc = ms_db_exec_built(db, &q, rc, "control statement", err);
+	}
+	ms_buf_free(&name);
+	return rc;
+}
+
+int ms_db_threads_running(struct ms_db *db, uint64_t *out, struct ms_err *err)
+{
+	struct ms_db_result *res = NULL;
+	const char *v;
+	int rc = ms_db_query(db, "SHOW GLOBAL STATUS LIKE 'Threads_running'",
+			     &res, err);
+
+	if (!rc && !(v = ms_db_result_get(res, 0, 1)))
+		rc = MS_ERR(err, MS_ESQL, "%s: no Threads_running status",
+			    ms_db_role(db));
+	if (!rc)
+		*out = strtoull(v, NULL, 10);
+	ms_db_result_free(res);
 	return rc;
 }

@@ -13,7 +13,7 @@
 #include "sync/sync_int.h"
 
 static const char sync_state_ddl[] =
-    "CREATE TABLE IF NOT EXISTS %s.`sync_state` ("
+    "`sync_state` ("
     " direction VARCHAR(16) NOT NULL PRIMARY KEY,"
     " server_id INT UNSIGNED NOT NULL,"
     " file VARCHAR(255) NOT NULL,"
@@ -59,25 +59,11 @@ static int where_dir(struct ms_buf *q, const char *direction)
 
 int ms_sync_control_create(struct ms_db *db, const char *cs, struct ms_err *err)
 {
-	struct ms_buf q, name;
-	int rc;
+	const char *const tables[] = {sync_state_ddl, NULL};
 
-	ms_buf_init(&q, 2048);
-	ms_buf_init(&name, 128);
-	rc = ms_quote_ident(&name, cs);
-	rc = rc ? rc
-		: ms_buf_addf(&q,
-			      "CREATE DATABASE IF NOT EXISTS %s DEFAULT "
-			      "CHARACTER SET utf8mb4",
-			      ms_buf_str(&name));
-	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	if (!rc) {
-		ms_buf_init(&q, 2048);
-		rc = ms_buf_addf(&q, sync_state_ddl, ms_buf_str(&name));
-		rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	}
-	ms_buf_free(&name);
-	return rc ? ms_err_prefix(err, "creating %s.sync_state", cs) : 0;
+	return ms_db_create_control(db, cs, tables, err)
+		   ? ms_err_prefix(err, "creating %s.sync_state", cs)
+		   : 0;
 }
 
 void sy_state_free(struct sy_state *s)

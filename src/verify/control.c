@@ -88,7 +88,7 @@ static const char *const vf_control_ddl[] = {
 /* One row per row repair wrote or deleted, in the repair's own
  * transaction (which is how sync recognises it as myshift's own). */
 static const char verify_repairs_ddl[] =
-    "CREATE TABLE IF NOT EXISTS %s.`verify_repairs` ("
+    "`verify_repairs` ("
     " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " run_id BIGINT UNSIGNED NOT NULL,"
     " source_table VARCHAR(600) NOT NULL,"
@@ -101,56 +101,19 @@ static const char verify_repairs_ddl[] =
 
 int vf_control_create(struct ms_db *db, const char *cs, struct ms_err *err)
 {
-	struct ms_buf q, name;
-	size_t i;
-	int rc;
-
-	ms_buf_init(&name, 512);
-	rc = ms_quote_ident(&name, cs);
-	if (rc) {
-		ms_buf_free(&name);
-		return MS_ERR(err, MS_ECONFIG, "bad control schema name '%s'",
-			      cs);
-	}
-	ms_buf_init(&q, 4096);
-	rc = ms_buf_addf(&q,
-			 "CREATE DATABASE IF NOT EXISTS %s DEFAULT CHARACTER "
-			 "SET utf8mb4 COLLATE utf8mb4_bin",
-			 ms_buf_str(&name));
-	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	for (i = 0; !rc && vf_control_ddl[i]; i++) {
-		ms_buf_init(&q, 8192);
-		rc = ms_buf_addf(&q, "CREATE TABLE IF NOT EXISTS %s.%s",
-				 ms_buf_str(&name), vf_control_ddl[i]);
-		rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	}
-	ms_buf_free(&name);
-	return rc ? ms_err_prefix(err, "creating verify's tables in `%s`", cs)
-		  : 0;
+	return ms_db_create_control(db, cs, vf_control_ddl, err)
+		   ? ms_err_prefix(err, "creating verify's tables in `%s`", cs)
+		   : 0;
 }
 
 int vf_control_create_repairs(struct ms_db *db, const char *cs,
 			      struct ms_err *err)
 {
-	struct ms_buf q, name;
-	int rc;
+	const char *const tables[] = {verify_repairs_ddl, NULL};
 
-	ms_buf_init(&q, 2048);
-	ms_buf_init(&name, 128);
-	rc = ms_quote_ident(&name, cs);
-	rc = rc ? rc
-		: ms_buf_addf(&q,
-			      "CREATE DATABASE IF NOT EXISTS %s DEFAULT "
-			      "CHARACTER SET utf8mb4",
-			      ms_buf_str(&name));
-	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	if (!rc) {
-		ms_buf_init(&q, 2048);
-		rc = ms_buf_addf(&q, verify_repairs_ddl, ms_buf_str(&name));
-		rc = ms_db_exec_built(db, &q, rc, "control statement", err);
-	}
-	ms_buf_free(&name);
-	return rc ? ms_err_prefix(err, "creating %s.verify_repairs", cs) : 0;
+	return ms_db_create_control(db, cs, tables, err)
+		   ? ms_err_prefix(err, "creating %s.verify_repairs", cs)
+		   : 0;
 }
 
 #define add_lit ms_db_add_literal
