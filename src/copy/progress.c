@@ -14,16 +14,6 @@
 void *cp_progress_main(void *arg);
 atomic_int cp_progress_quit;
 
-static void human_count(char *buf, size_t size, uint64_t n)
-{
-	if (n >= 10000000)
-		snprintf(buf, size, "%.1fM", (double)n / 1e6);
-	else if (n >= 10000)
-		snprintf(buf, size, "%.1fk", (double)n / 1e3);
-	else
-		snprintf(buf, size, "%" PRIu64, n);
-}
-
 static void print_line(struct cp_run *r, FILE *f, bool final)
 {
 	uint64_t rows, bytes, done, total = 0, est = 0, have = 0;
@@ -53,8 +43,8 @@ static void print_line(struct cp_run *r, FILE *f, bool final)
 		snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64, s / 60,
 			 s % 60);
 	}
-	human_count(a, sizeof(a), have);
-	human_count(b, sizeof(b), est);
+	ms_human_count(a, sizeof(a), have);
+	ms_human_count(b, sizeof(b), est);
 	fprintf(f,
 		"\rcopy: %" PRIu64 "/%" PRIu64 " tables  %s/%s rows  %.1f "
 		"MB/s  ETA %s   %s",
@@ -67,8 +57,7 @@ static void print_line(struct cp_run *r, FILE *f, bool final)
 static void watch_load(struct cp_run *r, struct ms_db **db, double *next)
 {
 	struct ms_err err;
-	struct ms_db_result *res = NULL;
-	const char *v;
+	uint64_t n;
 	double now = cp_now();
 
 	if (!r->o->max_running || now < *next)
@@ -80,20 +69,18 @@ static void watch_load(struct cp_run *r, struct ms_db **db, double *next)
 		*next = now + 30.0;
 		return;
 	}
-	if (ms_db_query(*db, "SHOW GLOBAL STATUS LIKE 'Threads_running'", &res,
-			&err) == 0 &&
-	    (v = ms_db_result_get(res, 0, 1)) != NULL) {
-		bool over = strtoull(v, NULL, 10) > r->o->max_running;
+	if (ms_db_threads_running(*db, &n, &err) == 0) {
+		bool over = n > r->o->max_running;
 
 		pthread_mutex_lock(&r->mu);
 		if (over != r->paused)
 			MS_LOG_INFO(
-			    CP_COMPONENT, "event=%s threads_running=%s max=%u",
-			    over ? "pause" : "resume", v, r->o->max_running);
+			    CP_COMPONENT,
+			    "event=%s threads_running=%" PRIu64 " max=%u",
+			    over ? "pause" : "resume", n, r->o->max_running);
 		r->paused = over;
 		pthread_mutex_unlock(&r->mu);
 	}
-	ms_db_result_free(res);
 }
 
 void *cp_progress_main(void *arg)

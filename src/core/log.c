@@ -1,5 +1,6 @@
 #include "core/log.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +261,14 @@ void ms_print_safe(FILE *f, const char *fmt, ...)
 		fprintf(f, "(output dropped: %s)\n", ms_strerror(rc));
 	ms_buf_free(&raw);
 	ms_buf_free(&clean);
+}
+
+void ms_human_count(char *buf, size_t size, uint64_t n)
+{
+	if (n >= 10000000)
+		snprintf(buf, size, "%.1fM", (double)n / 1e6);
+	else if (n >= 10000)
+		snprintf(buf, size, "%.1fk", (double)n / 1e3);
+	else
+		snprintf(buf, size, "%" PRIu64, n);
 }

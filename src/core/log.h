@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/buf.h"
@@ -66,5 +67,8 @@ void ms_log(enum ms_log_level level, const char *component, const char *fmt,
 /* printf to <f> through the redactor: the way commands print human or JSON
  * output, so no password can reach stdout either. */
 void ms_print_safe(FILE *f, const char *fmt, ...) MS_PRINTF(2, 3);
+
+/* A count for progress lines: "9999", "12.3k", "45.6M". */
+void ms_human_count(char *buf, size_t size, uint64_t n);
 
 #endif

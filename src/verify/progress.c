@@ -23,16 +23,6 @@ void vf_progress_reset(void)
 	vf_progress_quit = 0;
 }
 
-static void human_count(char *buf, size_t size, uint64_t n)
-{
-	if (n >= 10000000)
-		snprintf(buf, size, "%.1fM", (double)n / 1e6);
-	else if (n >= 10000)
-		snprintf(buf, size, "%.1fk", (double)n / 1e3);
-	else
-		snprintf(buf, size, "%" PRIu64, n);
-}
-
 static void print_line(struct vf_engine *e, FILE *f, bool final)
 {
 	uint64_t rows, est = 0, done, total = 0, bad;
@@ -61,8 +51,8 @@ static void print_line(struct vf_engine *e, FILE *f, bool final)
 		snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64, s / 60,
 			 s % 60);
 	}
-	human_count(a, sizeof(a), rows);
-	human_count(b, sizeof(b), est);
+	ms_human_count(a, sizeof(a), rows);
+	ms_human_count(b, sizeof(b), est);
 	fprintf(f,
 		"\rverify: %" PRIu64 "/%" PRIu64 " tables  %s/%s rows  %.0f "
 		"rows/s  %" PRIu64 " mismatched  ETA %s   %s",
@@ -75,8 +65,7 @@ static void print_line(struct vf_engine *e, FILE *f, bool final)
 static void watch_load(struct vf_engine *e, struct ms_db **db, double *next)
 {
 	struct ms_err err;
-	struct ms_db_result *res = NULL;
-	const char *v;
+	uint64_t n;
 	double now = vf_now();
 
 	if (!e->o.max_running || now < *next)
@@ -89,20 +78,18 @@ static void watch_load(struct vf_engine *e, struct ms_db **db, double *next)
 		*next = now + 30.0;
 		return;
 	}
-	if (ms_db_query(*db, "SHOW GLOBAL STATUS LIKE 'Threads_running'", &res,
-			&err) == 0 &&
-	    (v = ms_db_result_get(res, 0, 1)) != NULL) {
-		bool over = strtoull(v, NULL, 10) > e->o.max_running;
+	if (ms_db_threads_running(*db, &n, &err) == 0) {
+		bool over = n > e->o.max_running;
 
 		pthread_mutex_lock(&e->r.mu);
 		if (over != e->paused)
 			MS_LOG_INFO(
-			    VF_COMPONENT, "event=%s threads_running=%s max=%u",
-			    over ? "pause" : "resume", v, e->o.max_running);
+			    VF_COMPONENT,
+			    "event=%s threads_running=%" PRIu64 " max=%u",
+			    over ? "pause" : "resume", n, e->o.max_running);
 		e->paused = over;
 		pthread_mutex_unlock(&e->r.mu);
 	}
-	ms_db_result_free(res);
 }
 
 void *vf_progress_main(void *arg)
