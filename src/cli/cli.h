@@ -130,6 +130,10 @@ const char *ms_cli_control_schema(const struct ms_opts *opts);
  * redactor, and releases it. */
 void ms_cli_print_json(json_t *o);
 
+/* SIGINT and SIGTERM call <handler> (which asks the running job to stop
+ * at its next safe point); SIGPIPE is ignored. */
+void ms_cli_stop_signals(void (*handler)(int));
+
 /* Prints "myshift: <message>" for a failure to stderr, redacted, and
  * returns the exit code for its class. */
 int ms_cli_fail(const char *cmd, const struct ms_err *err);

@@ -140,7 +140,6 @@ int ms_cmd_copy(const struct ms_opts *opts)
 	struct ms_copy_result res = {0};
 	struct ms_rules *rules = NULL;
 	struct ms_err err;
-	struct sigaction sa;
 	int rc, exitc = MS_EXIT_OK;
 
 	ms_err_clear(&err);
@@ -149,11 +148,7 @@ int ms_cmd_copy(const struct ms_opts *opts)
 	rc = rc ? rc : ms_cli_rules(opts, &rules, &err);
 	rc = rc ? rc : ms_cli_copy_opts(opts, &o, &err);
 	if (!rc) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
+		ms_cli_stop_signals(on_signal);
 		o.source = &src;
 		o.target = &tgt;
 		o.rules = rules;

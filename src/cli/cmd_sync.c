@@ -37,17 +37,6 @@ static void on_signal(int sig)
 	ms_sync_request_stop();
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* "FILE:POS" (the last colon splits: file names hold none in practice). */
 static int parse_position(const struct ms_opts *opts, char **file,
 			  uint64_t *pos, struct ms_err *err)
@@ -145,7 +134,7 @@ int ms_cmd_sync(const struct ms_opts *opts)
 	rc = rc ? rc : sync_opts(opts, &o, &err);
 	rc = rc ? rc : parse_position(opts, &file, &o.start_pos, &err);
 	if (!rc) {
-		install_signals();
+		ms_cli_stop_signals(on_signal);
 		o.reverse = ms_opts_flag(opts, "reverse");
 		o.from = o.reverse ? &tgt : &src;
 		o.to = o.reverse ? &src : &tgt;
@@ -182,7 +171,7 @@ int ms_cmd_run(const struct ms_opts *opts)
 	rc = rc ? rc : ms_cli_copy_opts(opts, &co, &err);
 	rc = rc ? rc : sync_opts(opts, &so, &err);
 	if (!rc) {
-		install_signals();
+		ms_cli_stop_signals(on_signal);
 		co.source = &src;
 		co.target = &tgt;
 		co.rules = rules;

@@ -258,7 +258,6 @@ int ms_cmd_verify(const struct ms_opts *opts)
 	struct ms_verify_result res = {0};
 	struct ms_rules *rules = NULL;
 	struct ms_err err;
-	struct sigaction sa;
 	bool refused = false;
 	int rc, exitc = MS_EXIT_OK;
 
@@ -268,11 +267,7 @@ int ms_cmd_verify(const struct ms_opts *opts)
 	rc = rc ? rc : ms_cli_rules(opts, &rules, &err);
 	rc = rc ? rc : verify_opts(opts, &o, &err);
 	if (!rc) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
+		ms_cli_stop_signals(on_signal);
 		o.source = &src;
 		o.target = &tgt;
 		o.rules = rules;
