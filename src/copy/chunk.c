@@ -95,62 +95,14 @@ static int int_next_hi(struct cp_table *t, struct ms_buf *hi)
 	return ms_buf_addf(hi, "%" PRId64, next);
 }
 
-/* Next boundary by OFFSET over the key; empty <hi> when no row is left. */
-static int offset_next_hi(struct cp_table *t, struct ms_db *src,
-			  struct ms_buf *hi, struct ms_err *err)
-{
-	struct ms_db_stream *st = NULL;
-	const char *const *vals;
-	const size_t *lens;
-	struct ms_buf q;
-	int rc;
-
-	ms_buf_init(&q, (size_t)1 << 30);
-	rc = ms_buf_addstr(&q, "SELECT ");
-	if (!rc)
-		rc = ms_key_exprs(&t->key, false, &q);
-	if (!rc)
-		rc = ms_buf_addf(&q, " FROM %s", t->src_q);
-	if (!rc)
-		rc = ms_key_force_index(&t->key, &q);
-	if (!rc && t->planned_hi) {
-		rc = ms_buf_addstr(&q, " WHERE ");
-		if (!rc)
-			rc = ms_key_pred(&t->key, t->planned_hi, ">", &q);
-	}
-	if (!rc)
-		rc = ms_buf_addstr(&q, " ORDER BY ");
-	if (!rc)
-		rc = ms_key_exprs(&t->key, true, &q);
-	if (!rc)
-		rc = ms_buf_addf(&q, " LIMIT 1 OFFSET %" PRIu64,
-				 t->seg_rows - 1);
-	if (rc) {
-		ms_buf_free(&q);
-		return MS_ERR(err, rc,
-			      "source table %s: building the "
-			      "segment query failed",
-			      t->src_q);
-	}
-	rc = ms_db_stream_open(src, ms_buf_str(&q), &st, err);
-	ms_buf_free(&q);
-	if (rc)
-		return ms_err_prefix(err, "source table %s", t->src_q);
-	rc = ms_db_stream_next(st, &vals, &lens, err);
-	if (rc == 1)
-		rc = ms_key_literals(&t->key, vals, lens, hi)
-			 ? MS_ERR(err, MS_ENOMEM, "out of memory")
-			 : 0;
-	ms_db_stream_close(st);
-	return rc;
-}
-
 int cp_plan_segment(struct cp_run *r, struct cp_table *t, struct ms_db *src,
 		    struct ms_db *tgt, struct cp_segment **out,
 		    struct ms_err *err)
 {
 	struct cp_segment *s;
 	struct ms_buf hi;
+	struct ms_buf *outs[1] = {&hi};
+	const struct ms_key *as[1] = {&t->key};
 	int rc = 0;
 
 	*out = NULL;
@@ -167,7 +119,8 @@ int cp_plan_segment(struct cp_run *r, struct cp_table *t, struct ms_db *src,
 	else if (!rc && t->int_key)
 		rc = int_next_hi(t, &hi);
 	else if (!rc)
-		rc = offset_next_hi(t, src, &hi, err);
+		rc = ms_key_next_boundary(&t->key, src, t->src_q, t->planned_hi,
+					  t->seg_rows, as, outs, 1, err);
 	if (rc && !err->code)
 		rc = MS_ERR(err, rc, "source table %s: planning failed",
 			    t->src_q);

@@ -1,4 +1,5 @@
 /* Chunk keys as SQL: see key.h. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,4 +266,48 @@ int ms_key_force_index(const struct ms_key *k, struct ms_buf *out)
 		rc = k->ix->primary ? ms_buf_addstr(out, "PRIMARY")
 				    : ms_quote_ident(out, k->ix->name);
 	return rc ? rc : ms_buf_addc(out, ')');
+}
+
+int ms_key_next_boundary(const struct ms_key *k, struct ms_db *db,
+			 const char *table_q, const char *lo, uint64_t n,
+			 const struct ms_key *const *as,
+			 struct ms_buf *const *out, size_t nout,
+			 struct ms_err *err)
+{
+	struct ms_db_stream *st = NULL;
+	const char *const *vals;
+	const size_t *lens;
+	struct ms_buf q;
+	size_t i;
+	int rc;
+
+	ms_buf_init(&q, (size_t)1 << 30);
+	rc = ms_buf_addstr(&q, "SELECT ");
+	rc = rc ? rc : ms_key_exprs(k, false, &q);
+	rc = rc ? rc : ms_buf_addf(&q, " FROM %s", table_q);
+	rc = rc ? rc : ms_key_force_index(k, &q);
+	rc = rc ? rc : ms_key_range(k, lo, NULL, &q);
+	rc = rc ? rc : ms_buf_addstr(&q, " ORDER BY ");
+	rc = rc ? rc : ms_key_exprs(k, true, &q);
+	rc = rc ? rc
+		: ms_buf_addf(&q, " LIMIT 1 OFFSET %" PRIu64, n ? n - 1 : 0);
+	if (rc) {
+		ms_buf_free(&q);
+		return MS_ERR(err, rc, "%s: boundary query too long", table_q);
+	}
+	rc = ms_db_stream_open(db, ms_buf_str(&q), &st, err);
+	ms_buf_free(&q);
+	if (rc)
+		return ms_err_prefix(err, "source table %s", table_q);
+	rc = ms_db_stream_next(st, &vals, &lens, err);
+	if (rc == 1) {
+		rc = 0;
+		for (i = 0; !rc && i < nout; i++)
+			rc = ms_key_literals(as[i], vals, lens, out[i]);
+		if (rc)
+			rc = MS_ERR(err, rc, "%s: a key value: %s", table_q,
+				    ms_strerror(rc));
+	}
+	ms_db_stream_close(st);
+	return rc;
 }

@@ -7,9 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "db/db.h"
 #include "db/schema.h"
 
 #define MS_KEY_MAX_PARTS 64 /* MySQL allows 16, MariaDB 32 */
@@ -76,6 +78,18 @@ int ms_key_range(const struct ms_key *k, const char *from, const char *to,
  * back (order=false: floats +0e0, enum/set/bit +0), or as an ORDER BY
  * list (order=true). */
 int ms_key_exprs(const struct ms_key *k, bool order, struct ms_buf *out) MS_WUR;
+
+/* The boundary <n> rows past <lo> (NULL = from the start) in key order on
+ * <db>'s table <table_q> (`s`.`t`), by keyset: "SELECT key FROM t FORCE
+ * INDEX WHERE key > lo ORDER BY key LIMIT 1 OFFSET n-1". Its literal list
+ * under each of the <nout> keys as[i] (the same columns: a target's key
+ * converts charsets) is appended to out[i]; they stay empty when fewer
+ * rows are left. */
+int ms_key_next_boundary(const struct ms_key *k, struct ms_db *db,
+			 const char *table_q, const char *lo, uint64_t n,
+			 const struct ms_key *const *as,
+			 struct ms_buf *const *out, size_t nout,
+			 struct ms_err *err) MS_WUR;
 
 /* Appends " FORCE INDEX (`key`)". */
 int ms_key_force_index(const struct ms_key *k, struct ms_buf *out) MS_WUR;

@@ -174,49 +174,6 @@ static int int_next_hi(struct vf_table *t, struct vf_tstate *ts, uint64_t rows,
 	return ms_buf_addf(hi, "%" PRId64, ts->int_next);
 }
 
-/* The next keyset boundary: the <rows>-th key after the last hi; none
- * when fewer rows are left. Literals for both sides. */
-static int keyset_next_hi(struct vf_table *t, struct vf_tstate *ts,
-			  struct ms_db *src, uint64_t rows, struct ms_buf *hs,
-			  struct ms_buf *hg, struct ms_err *err)
-{
-	struct ms_db_stream *st = NULL;
-	const char *const *vals;
-	const size_t *lens;
-	struct ms_buf q;
-	int rc;
-
-	ms_buf_init(&q, (size_t)1 << 30);
-	rc = ms_buf_addstr(&q, "SELECT ");
-	rc = rc ? rc : ms_key_exprs(&t->s.key, false, &q);
-	rc = rc ? rc : ms_buf_addf(&q, " FROM %s", t->s.q);
-	rc = rc ? rc : ms_key_force_index(&t->s.key, &q);
-	rc = rc ? rc : ms_key_range(&t->s.key, ts->next.lo_s, NULL, &q);
-	rc = rc ? rc : ms_buf_addstr(&q, " ORDER BY ");
-	rc = rc ? rc : ms_key_exprs(&t->s.key, true, &q);
-	rc = rc ? rc
-		: ms_buf_addf(&q, " LIMIT 1 OFFSET %" PRIu64,
-			      rows ? rows - 1 : 0);
-	if (rc) {
-		ms_buf_free(&q);
-		return MS_ERR(err, rc, "%s: boundary query too long", t->s.q);
-	}
-	rc = ms_db_stream_open(src, ms_buf_str(&q), &st, err);
-	ms_buf_free(&q);
-	if (rc)
-		return ms_err_prefix(err, "source table %s", t->s.q);
-	rc = ms_db_stream_next(st, &vals, &lens, err);
-	if (rc == 1) {
-		rc = ms_key_literals(&t->s.key, vals, lens, hs);
-		rc = rc ? rc : ms_key_literals(&t->g.key, vals, lens, hg);
-		if (rc)
-			rc = MS_ERR(err, rc, "%s: a key value: %s", t->s.q,
-				    ms_strerror(rc));
-	}
-	ms_db_stream_close(st);
-	return rc;
-}
-
 static int take_or_null(struct ms_buf *b, char **out)
 {
 	*out = b->len ? ms_buf_take(b) : NULL;
@@ -228,6 +185,8 @@ int vf_plan_chunk(struct vf_engine *e, struct vf_table *t, struct ms_db *src,
 {
 	struct vf_tstate *ts = &e->ts[t - e->r.tables];
 	struct ms_buf hs, hg;
+	struct ms_buf *outs[2] = {&hs, &hg};
+	const struct ms_key *as[2] = {&t->s.key, &t->g.key};
 	uint64_t rows;
 	bool first;
 	int rc = 0;
@@ -253,7 +212,8 @@ int vf_plan_chunk(struct vf_engine *e, struct vf_table *t, struct ms_db *src,
 		if (rc)
 			rc = MS_ERR(err, rc, "out of memory");
 	} else {
-		rc = keyset_next_hi(t, ts, src, rows, &hs, &hg, err);
+		rc = ms_key_next_boundary(&t->s.key, src, t->s.q, ts->next.lo_s,
+					  rows, as, outs, 2, err);
 	}
 	if (!rc)
 		rc = vf_range_copy(rg, &ts->next);
