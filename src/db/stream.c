@@ -247,31 +247,62 @@ static void drop_newlines(char *s)
 	*w = '\0';
 }
 
-int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
-			  struct ms_err *err)
+/* SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4+): its one
+ * row in *<r>, the file and position in <file>/<pos> (borrowed from it). */
+static int show_binlog_status(struct ms_db *db, struct ms_db_result **r,
+			      const char **file, const char **pos,
+			      struct ms_err *err)
 {
 	bool new_syntax = !db->mariadb && db->version_num >= 80400;
-	struct ms_db_result *r = NULL;
-	const char *file, *pos, *gtid;
-	int rc, c;
+	int rc;
 
+	*r = NULL;
 	rc = ms_db_query(
-	    db, new_syntax ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS",
-	    &r, err);
+	    db, new_syntax ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS", r,
+	    err);
 	if (rc == MS_ESQL && err &&
 	    (err->sql_errno == 1227 || err->sql_errno == 1142))
 		return db_pos_denied(db, err);
 	if (rc)
 		return rc;
-	file = ms_db_result_get(r, 0, 0);
-	pos = ms_db_result_get(r, 0, 1);
-	if (ms_db_result_nrows(r) == 0 || !file || !pos) {
-		ms_db_result_free(r);
+	*file = ms_db_result_get(*r, 0, 0);
+	*pos = ms_db_result_get(*r, 0, 1);
+	if (ms_db_result_nrows(*r) == 0 || !*file || !*pos) {
+		ms_db_result_free(*r);
+		*r = NULL;
 		return MS_ERR(err, MS_EUNSUPPORTED,
 			      "%s: the binary log is off (log_bin=OFF): sync "
 			      "needs it, start the server with log-bin",
 			      db->role);
 	}
+	return 0;
+}
+
+int ms_db_binlog_end(struct ms_db *db, char *file, size_t file_len,
+		     uint64_t *pos, struct ms_err *err)
+{
+	struct ms_db_result *r;
+	const char *f, *p;
+	int rc = show_binlog_status(db, &r, &f, &p, err);
+
+	if (rc)
+		return rc;
+	snprintf(file, file_len, "%s", f);
+	*pos = strtoull(p, NULL, 10);
+	ms_db_result_free(r);
+	return 0;
+}
+
+int ms_db_binlog_position(struct ms_db *db, struct ms_binlog_pos *out,
+			  struct ms_err *err)
+{
+	struct ms_db_result *r = NULL;
+	const char *file, *pos, *gtid;
+	int rc, c;
+
+	rc = show_binlog_status(db, &r, &file, &pos, err);
+	if (rc)
+		return rc;
 	snprintf(out->file, sizeof(out->file), "%s", file);
 	out->pos = strtoull(pos, NULL, 10);
 	c = ms_db_result_col(r, "Executed_Gtid_Set");

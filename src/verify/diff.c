@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "verify/diff_int.h"
-#include "verify/engine.h" /* vf_binlog_end, vf_stopping */
+#include "verify/engine.h" /* vf_stopping */
 
 void df_diff_free(struct vf_diff *x, size_t ncols)
 {
@@ -129,9 +129,7 @@ int df_settle(struct df *f)
 			      f->t->src_name);
 	if (f->no_binlog)
 		return 0;
-	/* the end of the binlog without its GTID state: MariaDB's
-	 * BINLOG_GTID_POS reads the binlog file, too slow for every batch */
-	rc = vf_binlog_end(f->truth, file, sizeof(file), &pos, f->err);
+	rc = ms_db_binlog_end(f->truth, file, sizeof(file), &pos, f->err);
 	if (rc == MS_EUNSUPPORTED) { /* no binlog: no sync feeds from it */
 		f->no_binlog = true;
 		ms_err_clear(f->err);

@@ -149,10 +149,6 @@ int vf_run_workers(struct vf_engine *e, struct ms_err *err) MS_WUR;
 /* Connects one verify session (time_zone '+00:00', sql_mode ''). */
 int vf_connect(const struct vf_engine *e, bool source, struct ms_db **out,
 	       struct ms_err *err) MS_WUR;
-/* The current end of <db>'s binlog, without the GTID state (cheap enough
- * for every chunk). MS_EUNSUPPORTED when the binlog is off. */
-int vf_binlog_end(struct ms_db *db, char *file, size_t file_len, uint64_t *pos,
-		  struct ms_err *err) MS_WUR;
 
 /* What checking one chunk found. */
 struct vf_outcome {

@@ -97,34 +97,6 @@ int vf_connect(const struct vf_engine *e, bool source, struct ms_db **out,
 	return 0;
 }
 
-int vf_binlog_end(struct ms_db *db, char *file, size_t file_len, uint64_t *pos,
-		  struct ms_err *err)
-{
-	bool new_syntax =
-	    !ms_db_is_mariadb(db) && ms_db_server_version_num(db) >= 80400;
-	struct ms_db_result *r = NULL;
-	const char *f, *p;
-	int rc;
-
-	rc = ms_db_query(
-	    db, new_syntax ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS",
-	    &r, err);
-	if (rc)
-		return ms_err_prefix(err, "reading the %s's binlog position",
-				     ms_db_role(db));
-	f = ms_db_result_get(r, 0, 0);
-	p = ms_db_result_get(r, 0, 1);
-	if (!f || !p)
-		rc = MS_ERR(err, MS_EUNSUPPORTED, "%s: the binary log is off",
-			    ms_db_role(db));
-	else {
-		snprintf(file, file_len, "%s", f);
-		*pos = strtoull(p, NULL, 10);
-	}
-	ms_db_result_free(r);
-	return rc;
-}
-
 /* Waits for the replica's sync to pass <file>:<pos>; *<running> false
  * when no sync is running (nothing will change the replica). */
 static int wait_applied(struct vf_run *r, struct ms_db *replica,
@@ -185,7 +157,7 @@ static int truth_pos(struct vf_engine *e, struct ms_db *truth, char *file,
 	pthread_mutex_unlock(&e->r.mu);
 	if (!*have)
 		return 0;
-	rc = vf_binlog_end(truth, file, len, pos, err);
+	rc = ms_db_binlog_end(truth, file, len, pos, err);
 	if (rc != MS_EUNSUPPORTED)
 		return rc;
 	ms_err_clear(err);
