@@ -167,5 +167,9 @@ int ms_cmd_run(const struct ms_opts *opts);
 extern const struct ms_optdef ms_run_optdefs[];
 int ms_cmd_verify(const struct ms_opts *opts);
 extern const struct ms_optdef ms_verify_optdefs[];
+int ms_cmd_proxy(const struct ms_opts *opts);
+extern const struct ms_optdef ms_proxy_optdefs[];
+int ms_cmd_proxy_ctl(const struct ms_opts *opts);
+extern const struct ms_optdef ms_proxy_ctl_optdefs[];
 
 #endif

@@ -82,8 +82,23 @@ const struct ms_cmd ms_commands[] = {
      "errors, 3 for runtime failures or an\ninterruption. Design: "
      "docs/verify.md.",
      ms_verify_optdefs, ms_cmd_verify},
-    {"proxy", "MySQL wire-protocol proxy", "proxy [options]", "Planned.", NULL,
-     NULL},
+    {"proxy", "MySQL wire-protocol proxy", "proxy [options]",
+     "Listens for MySQL clients, authenticates them itself (users from "
+     "--user or\nthe source's mysql.user), and gives each session a backend "
+     "connection on\nthe backend its route names, tracking the session's "
+     "state so it can be\nheld and moved to another backend with the state "
+     "replayed. Controlled\nthrough an HTTP admin API on loopback "
+     "(`myshift proxy-ctl`). Runs until\nSIGINT/SIGTERM. Design: "
+     "docs/proxy.md.",
+     ms_proxy_optdefs, ms_cmd_proxy},
+    {"proxy-ctl", "control a running proxy",
+     "proxy-ctl COMMAND [ARGS] [options]",
+     "Talks to a running proxy's admin API. Commands: status, sessions, "
+     "routes,\nroute ROUTE BACKEND, pause [ROUTE], resume [ROUTE], move "
+     "[ROUTE] BACKEND\n(waits until the move ends and reports it), "
+     "metrics. Exit 0, 1 when a\nmove left sessions behind, 2 for usage "
+     "errors, 3 when the proxy cannot\nbe reached.",
+     ms_proxy_ctl_optdefs, ms_cmd_proxy_ctl},
     {"cutover", "switch traffic to the target", "cutover [options]", "Planned.",
      NULL, NULL},
     {"failback", "switch traffic back to the source", "failback [options]",
