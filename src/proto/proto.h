@@ -374,6 +374,10 @@ struct ms_resp {
 	uint32_t stmt_id;
 	uint16_t num_params;
 	uint16_t num_columns;
+	/* COM_CHANGE_USER answered by an AuthSwitchRequest (0xfe) or
+	 * AuthMoreData (0x01): the machine is DONE, the auth exchange goes on
+	 * outside it (the caller ends it with the server's OK or ERR). */
+	bool auth_switch;
 };
 
 /* Starts following the response to command <cmd> sent with capabilities
