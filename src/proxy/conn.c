@@ -157,8 +157,11 @@ bool ms_conn_is_tls(const struct ms_conn *c)
 
 bool ms_conn_pending(const struct ms_conn *c)
 {
-	return c->ssl && c->state == MS_CONN_OPEN &&
-	       SSL_has_pending((SSL *)c->ssl);
+	SSL *ssl = c->ssl;
+
+	if (!ssl || c->state == MS_CONN_CLOSED)
+		return false;
+	return SSL_has_pending(ssl) || BIO_pending(SSL_get_rbio(ssl)) > 0;
 }
 
 static long read_eof(struct ms_conn *c, size_t total)

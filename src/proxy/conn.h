@@ -85,7 +85,9 @@ void ms_conn_init(struct ms_conn *c, int fd, size_t in_cap, size_t out_cap);
  * the context verifies names. Client side, bytes already in c->in are a
  * protocol error and fail with MS_ETLS; server side they are the start
  * of the client's handshake (sent right behind its SSLRequest) and are
- * handed to TLS. */
+ * handed to TLS. Call ms_conn_tls_step at once after a start: a client
+ * sends its first flight, a server may already hold the client's (epoll
+ * will not report those bytes again). */
 int ms_conn_tls_start(struct ms_conn *c, struct ms_tls *tls, bool server,
 		      const char *host, struct ms_err *err) MS_WUR;
 /* Advances the TLS handshake. Returns 1 when done, 0 when it needs more
@@ -100,8 +102,9 @@ long ms_conn_read(struct ms_conn *c) MS_WUR;
  * empty, 0 when bytes remain (wait for write), MS_EIO on error. */
 int ms_conn_flush(struct ms_conn *c) MS_WUR;
 /* True when TLS holds bytes already received that ms_conn_read has not
- * moved to c->in (c->in was full): epoll will not report them, so call
- * ms_conn_read again after consuming c->in. Always false for plain. */
+ * moved to c->in (c->in was full), or that the handshake has not used:
+ * epoll will not report them, so call ms_conn_read (ms_conn_tls_step)
+ * again after consuming c->in. Always false for plain. */
 bool ms_conn_pending(const struct ms_conn *c);
 /* True when the connection has TLS established. */
 bool ms_conn_is_tls(const struct ms_conn *c);

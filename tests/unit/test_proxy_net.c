@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +484,308 @@ static void conn_plain_backpressure(void **state)
 	ms_conn_close(&b);
 }
 
+/* ---- TLS connections ---- */
+
+static char tls_dir[64];
+static bool have_openssl;
+
+/* Two self-signed certificates: "cert" for localhost and 127.0.0.1, and
+ * "other", a stranger used as the wrong CA. */
+static int tls_setup(void **state)
+{
+	char cmd[1024];
+
+	(void)state;
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		return 0;
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/ms-tls-XXXXXX");
+	if (!mkdtemp(tls_dir))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const char *name = i ? "other" : "cert";
+
+		snprintf(cmd, sizeof(cmd),
+			 "openssl req -x509 -newkey ec -pkeyopt "
+			 "ec_paramgen_curve:prime256v1 -nodes -days 2 "
+			 "-subj /CN=%s -addext "
+			 "subjectAltName=DNS:localhost,IP:127.0.0.1 "
+			 "-keyout %s/%s.key -out %s/%s.pem >/dev/null 2>&1",
+			 i ? "stranger" : "localhost", tls_dir, name, tls_dir,
+			 name);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	have_openssl = true;
+	return 0;
+}
+
+static int tls_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (tls_dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *tls_path(const char *name)
+{
+	static char buf[4][128];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tls_dir, name);
+	return buf[i];
+}
+
+#define TLS_BYTES ((size_t)1536 * 1024 + 77)
+
+struct side {
+	struct ms_conn c;
+	struct side *other;
+	bool handshook;
+	int rc; /* handshake result when it failed */
+	struct ms_err err;
+	size_t queued, received;
+	uint8_t seed;
+};
+
+struct duo {
+	struct side s, k; /* server, client */
+	int done;
+	bool timed_out;
+};
+
+static uint8_t pat(uint8_t seed, size_t i)
+{
+	return (uint8_t)(seed + i * 31 + (i >> 10));
+}
+
+static void side_cb(struct ms_loop *loop, int fd, int events, void *data);
+
+static void side_arm(struct ms_loop *loop, struct side *s)
+{
+	int mask = MS_EV_READ;
+
+	if (s->c.want_write || ms_bq_len(&s->c.out))
+		mask |= MS_EV_WRITE;
+	assert_int_equal(ms_loop_set(loop, s->c.fd, mask, side_cb, s), 0);
+}
+
+static void side_finish(struct ms_loop *loop, struct side *s)
+{
+	struct duo *d =
+	    (struct duo *)((s->c.tls_server) ? (void *)s : (void *)(s - 1));
+
+	ms_loop_del(loop, s->c.fd);
+	if (++d->done == 2)
+		ms_loop_stop(loop);
+}
+
+static void side_cb(struct ms_loop *loop, int fd, int events, void *data)
+{
+	struct side *s = data;
+	long n;
+	int rc;
+
+	(void)fd, (void)events;
+	if (!s->handshook) {
+		rc = ms_conn_tls_step(&s->c, &s->err);
+		if (rc < 0) {
+			s->rc = rc;
+			side_finish(loop, s);
+			return;
+		}
+		if (rc == 0) {
+			side_arm(loop, s);
+			return;
+		}
+		s->handshook = true;
+		assert_true(ms_conn_is_tls(&s->c));
+	}
+	/* queue our share, at most 256 KB at a time */
+	while (s->queued < TLS_BYTES && ms_bq_len(&s->c.out) < (256u << 10)) {
+		size_t k = TLS_BYTES - s->queued;
+		uint8_t *p;
+
+		if (k > 65536)
+			k = 65536;
+		p = ms_bq_reserve(&s->c.out, k);
+		assert_non_null(p);
+		for (size_t i = 0; i < k; i++)
+			p[i] = pat(s->seed, s->queued + i);
+		ms_bq_commit(&s->c.out, k);
+		s->queued += k;
+	}
+	assert_true(ms_conn_flush(&s->c) >= 0);
+	do {
+		n = ms_conn_read(&s->c);
+		if (n < 0 && s->received == TLS_BYTES)
+			break;
+		assert_true(n >= 0);
+		for (size_t i = 0; i < ms_bq_len(&s->c.in); i++)
+			if (ms_bq_data(&s->c.in)[i] !=
+			    pat(s->other->seed, s->received + i))
+				fail_msg("TLS byte %zu differs",
+					 s->received + i);
+		s->received += ms_bq_len(&s->c.in);
+		ms_bq_consume(&s->c.in, ms_bq_len(&s->c.in));
+	} while (ms_conn_pending(&s->c));
+	if (s->received == TLS_BYTES && s->queued == TLS_BYTES &&
+	    !ms_bq_len(&s->c.out)) {
+		side_finish(loop, s);
+		return;
+	}
+	side_arm(loop, s);
+}
+
+static void duo_timeout(struct ms_loop *loop, uint64_t id, void *data)
+{
+	struct duo *d = data;
+
+	(void)id;
+	d->timed_out = true;
+	ms_loop_stop(loop);
+}
+
+/* Runs a server and a client TLS connection over loopback TCP in one
+ * loop: the client sends a plain "SSLREQ" and starts TLS at once, the
+ * server reads the lot before starting (so its TLS start gets the
+ * ClientHello in c->in), then each sends the other TLS_BYTES (<transfer>)
+ * or stops after the handshake. */
+static void tls_duo(struct duo *d, struct ms_tls *srv, struct ms_tls *cli,
+		    const char *host, bool transfer)
+{
+	struct ms_loop *loop;
+	struct ms_err err;
+	int cfd, sfd;
+	long n = 0;
+
+	memset(d, 0, sizeof(*d));
+	tcp_pair(&cfd, &sfd, NULL, 0);
+	ms_conn_init(&d->s.c, sfd, 1 << 16, 1 << 20);
+	ms_conn_init(&d->k.c, cfd, 1 << 16, 1 << 20);
+	snprintf(d->s.c.peer, sizeof(d->s.c.peer), "test-client");
+	snprintf(d->k.c.peer, sizeof(d->k.c.peer), "test-server");
+	d->s.other = &d->k;
+	d->k.other = &d->s;
+	d->s.seed = 3;
+	d->k.seed = 101;
+	if (!transfer)
+		d->s.queued = d->k.queued = d->s.received = d->k.received =
+		    TLS_BYTES;
+	assert_int_equal(ms_bq_add(&d->k.c.out, "SSLREQ", 6), 0);
+	assert_int_equal(ms_conn_flush(&d->k.c), 1);
+	assert_int_equal(ms_conn_tls_start(&d->k.c, cli, false, host, &err), 0);
+	assert_int_equal(ms_conn_tls_step(&d->k.c, &err), 0); /* ClientHello */
+	for (int i = 0; i < 1000 && ms_bq_len(&d->s.c.in) <= 6; i++) {
+		n = ms_conn_read(&d->s.c);
+		assert_true(n >= 0);
+		if (ms_bq_len(&d->s.c.in) <= 6)
+			usleep(1000);
+	}
+	assert_true(ms_bq_len(&d->s.c.in) > 6);
+	assert_memory_equal(ms_bq_data(&d->s.c.in), "SSLREQ", 6);
+	ms_bq_consume(&d->s.c.in, 6);
+	assert_int_equal(ms_conn_tls_start(&d->s.c, srv, true, NULL, &err), 0);
+	assert_int_equal(ms_bq_len(&d->s.c.in), 0);
+	assert_true(ms_conn_pending(&d->s.c)); /* the ClientHello */
+	assert_int_equal(ms_conn_tls_step(&d->s.c, &err), 0);
+	assert_false(ms_conn_pending(&d->s.c));
+	assert_int_equal(ms_loop_create(1024, &loop, &err), 0);
+	side_arm(loop, &d->s);
+	side_arm(loop, &d->k);
+	(void)ms_loop_timer(loop, 20000, duo_timeout, d);
+	assert_int_equal(ms_loop_run(loop, &err), 0);
+	if (d->timed_out)
+		print_message(
+		    "timeout host=%s transfer=%d s: hs=%d rc=%d q=%zu r=%zu "
+		    "out=%zu | k: hs=%d rc=%d q=%zu r=%zu out=%zu\n",
+		    host, transfer, d->s.handshook, d->s.rc, d->s.queued,
+		    d->s.received, ms_bq_len(&d->s.c.out), d->k.handshook,
+		    d->k.rc, d->k.queued, d->k.received,
+		    ms_bq_len(&d->k.c.out));
+	assert_false(d->timed_out);
+	ms_loop_free(loop);
+	ms_conn_close(&d->s.c);
+	ms_conn_close(&d->k.c);
+}
+
+static void conn_tls(void **state)
+{
+	struct ms_tls *srv, *cli, *bad;
+	struct ms_err err;
+	struct duo d;
+
+	(void)state;
+	if (!have_openssl) {
+		print_message("openssl command missing: TLS tests skipped\n");
+		skip();
+	}
+	assert_int_equal(ms_tls_server_new(tls_path("cert.pem"),
+					   tls_path("cert.key"), &srv, &err),
+			 0);
+	/* a wrong key is named */
+	assert_int_equal(ms_tls_server_new(tls_path("cert.pem"),
+					   tls_path("other.key"), &bad, &err),
+			 MS_ETLS);
+	assert_non_null(strstr(err.msg, "other.key"));
+	assert_int_equal(ms_tls_server_new(tls_path("missing.pem"),
+					   tls_path("cert.key"), &bad, &err),
+			 MS_ETLS);
+	assert_non_null(strstr(err.msg, "missing.pem"));
+	assert_int_equal(ms_tls_client_new(tls_path("nope.pem"), true, false,
+					   NULL, NULL, &bad, &err),
+			 MS_ETLS);
+	assert_non_null(strstr(err.msg, "nope.pem"));
+
+	/* verified by CA and by name, 1.5 MB each way */
+	assert_int_equal(ms_tls_client_new(tls_path("cert.pem"), true, true,
+					   NULL, NULL, &cli, &err),
+			 0);
+	tls_duo(&d, srv, cli, "localhost", true);
+	assert_int_equal(d.s.rc, 0);
+	assert_int_equal(d.k.rc, 0);
+	assert_int_equal(d.s.received, TLS_BYTES);
+	assert_int_equal(d.k.received, TLS_BYTES);
+	assert_true(d.k.c.bytes_in == TLS_BYTES);
+	/* an address checked against the IP SAN */
+	tls_duo(&d, srv, cli, "127.0.0.1", false);
+	assert_int_equal(d.k.rc, 0);
+	/* the wrong name */
+	tls_duo(&d, srv, cli, "wrong.example", false);
+	assert_int_equal(d.k.rc, MS_ETLS);
+	assert_non_null(strstr(d.k.err.msg, "certificate verify failed"));
+	assert_non_null(strstr(d.k.err.msg, "hostname mismatch"));
+	assert_non_null(strstr(d.k.err.msg, "test-server"));
+	assert_true(d.s.rc < 0);
+	ms_tls_free(cli);
+
+	/* the wrong CA: named by OpenSSL's verification error */
+	assert_int_equal(ms_tls_client_new(tls_path("other.pem"), true, false,
+					   NULL, NULL, &cli, &err),
+			 0);
+	tls_duo(&d, srv, cli, "localhost", false);
+	assert_int_equal(d.k.rc, MS_ETLS);
+	assert_non_null(strstr(d.k.err.msg, "certificate verify failed: "));
+	assert_non_null(strstr(d.k.err.msg, "self-signed certificate"));
+	ms_tls_free(cli);
+
+	/* no verification (ssl-mode REQUIRED): the stranger's CA is fine */
+	assert_int_equal(ms_tls_client_new(tls_path("other.pem"), false, true,
+					   NULL, NULL, &cli, &err),
+			 0);
+	tls_duo(&d, srv, cli, "wrong.example", true);
+	assert_int_equal(d.k.rc, 0);
+	assert_int_equal(d.k.received, TLS_BYTES);
+	ms_tls_free(cli);
+	ms_tls_free(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,7 +798,8 @@ int main(void)
 	    cmocka_unit_test(net_addresses),
 	    cmocka_unit_test(conn_plain),
 	    cmocka_unit_test(conn_plain_backpressure),
+	    cmocka_unit_test(conn_tls),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
 }
