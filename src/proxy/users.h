@@ -21,11 +21,13 @@ struct ms_user {
 	char name[MS_USER_NAME_MAX + 1];
 	char host[MS_USER_HOST_MAX + 1]; /* pattern; "%" from config */
 	bool usable;			 /* false: <why> says why */
-	char why[160]; /* e.g. "uses auth plugin caching_sha2_password
-			  on the source; its hash cannot verify a
-			  client: list it with a password" */
-	bool empty_password;
-	uint8_t stage2[20]; /* SHA1(SHA1(pw)) */
+	char why[160];	     /* e.g. "uses auth plugin caching_sha2_password
+				on the source; its hash cannot verify a
+				client: list it with a password" */
+	bool empty_password; /* stage2 all zero, has_sha2 and has_stage1
+				false: the client and the backends answer
+				with an empty auth response */
+	uint8_t stage2[20];  /* SHA1(SHA1(pw)) */
 	bool has_sha2;
 	uint8_t sha2[32]; /* SHA256(SHA256(pw)) */
 	/* Filled by the proxy after a client proved the password (in memory
@@ -39,6 +41,7 @@ struct ms_user {
 struct ms_users {
 	struct ms_user *v; /* owned, most specific host first per name */
 	size_t n;
+	size_t alloc; /* entries allocated in <v> */
 };
 
 /* Adds a config user "NAME:PASSWORD" or "NAME:*HEX40" (<spec> borrowed;
@@ -59,5 +62,25 @@ int ms_users_load_source(struct ms_users *us, const struct ms_endpoint *src,
 struct ms_user *ms_users_find(struct ms_users *us, const char *name,
 			      size_t name_len, const char *client_ip);
 void ms_users_free(struct ms_users *us);
+
+/* Adds one account the way the source stores it (all borrowed): <plugin>
+ * ("" = mysql_native_password) and its <auth> string. Usable only for
+ * mysql_native_password with "*" + 40 hex digits or "" (empty password);
+ * otherwise kept with <why> naming the plugin or the problem. <locked>
+ * non-NULL ("account is locked") makes it unusable with that reason.
+ * Names or hosts over the limits are MS_ECONFIG. Used by
+ * ms_users_load_source; public for tests. */
+int ms_users_add_account(struct ms_users *us, const char *name,
+			 const char *host, const char *plugin, const char *auth,
+			 const char *locked, struct ms_err *err) MS_WUR;
+/* Orders the entries by name, then most specific host first (literal
+ * host or IP, IP/netmask, patterns by their literal prefix, '%' last). */
+void ms_users_sort(struct ms_users *us);
+/* True when client address <ip> matches host pattern <pattern>: '%' and
+ * '_' wildcards (case-insensitive), "localhost" for 127.0.0.1 and ::1,
+ * "NET/MASK" IPv4 netmasks (dotted or a prefix length); an IPv4-mapped
+ * IPv6 address matches as IPv4. No DNS: a host name pattern only matches
+ * as text, like a server with skip-name-resolve. */
+bool ms_users_host_match(const char *pattern, const char *ip);
 
 #endif
