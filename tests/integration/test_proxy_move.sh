@@ -161,7 +161,7 @@ echo "   sysbench A latency ms: avg $(sb_val "$scratch/move.txt" avg), p95 $(sb_
 
 # --- B: pause and resume under load ------------------------------------------------
 echo "B: sysbench 15 s, pause at 5 s for 3 s"
-h0=$(metric myshift_proxy_held_total)
+h0=$(metric myshift_proxy_held_statements_total)
 sb_start pause 15
 wait_sessions "$db" "$threads"
 at 5
@@ -175,7 +175,7 @@ sleep 1.5
 ctl resume
 assert_eq "proxy-ctl resume exit status" 0 "$rc"
 sb_wait "B: oltp_read_write through pause and resume"
-h1=$(metric myshift_proxy_held_total)
+h1=$(metric myshift_proxy_held_statements_total)
 if [ -n "$h1" ] && [ "$h1" -gt "${h0:-0}" ]; then pass "held_total grew ($h0 -> $h1)"; else fail "held_total went '$h0' -> '$h1'"; fi
 maxl=$(sb_val "$scratch/pause.txt" max)
 echo "   sysbench B latency ms: avg $(sb_val "$scratch/pause.txt" avg), p95 $(sb_val "$scratch/pause.txt" p95), max $maxl"
