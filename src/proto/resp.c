@@ -173,6 +173,8 @@ static int on_first(struct ms_resp *r, const uint8_t *p, size_t n, uint32_t len,
 
 	if (p[0] == 0x00)
 		return on_end(r, p, n, len, err);
+	if (p[0] == 0xff)
+		return on_err(r);
 	if (p[0] == 0xfb) {
 		if (r->cmd != MS_COM_QUERY)
 			return bad(r, "LOCAL INFILE request", err);
