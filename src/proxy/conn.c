@@ -291,7 +291,8 @@ int ms_conn_flush(struct ms_conn *c)
 {
 	SSL *ssl = c->ssl;
 
-	if (c->state == MS_CONN_CLOSED)
+	/* a peer that shut its side down may still read our answer */
+	if (c->fd < 0 || (c->state == MS_CONN_CLOSED && !c->read_eof))
 		return flush_fail(c, "connection closed");
 	while (ms_bq_len(&c->out)) {
 		size_t len = ms_bq_len(&c->out);

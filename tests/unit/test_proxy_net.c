@@ -13,11 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proxy/admin.h"
 #include "proxy/conn.h"
+#include "proxy/http.h"
 #include "proxy/loop.h"
+#include "proxy/metrics.h"
 
 /* ---- loop: timers ---- */
 
@@ -786,6 +791,586 @@ static void conn_tls(void **state)
 	ms_tls_free(srv);
 }
 
+/* ---- HTTP request parser ---- */
+
+static int parse_str(const char *s, struct ms_http_req *req, struct ms_err *err)
+{
+	ms_err_clear(err);
+	return ms_http_parse(s, strlen(s), req, err);
+}
+
+static void http_good_requests(void **state)
+{
+	static struct ms_http_req req;
+	struct ms_err err;
+	const char *full = "GET /moves?id=12&x=a%20b+c%2B&flag HTTP/1.1\r\n"
+			   "Host: 127.0.0.1\r\nAuthorization:  Bearer  s3cr%74 "
+			   "\r\n\r\nNEXT";
+
+	(void)state;
+	/* every proper prefix is incomplete */
+	for (size_t n = 0; n < strlen(full) - 4; n++)
+		assert_int_equal(ms_http_parse(full, n, &req, &err), 0);
+	assert_int_equal(parse_str(full, &req, &err), 1);
+	assert_string_equal(req.method, "GET");
+	assert_int_equal(req.minor, 1);
+	assert_string_equal(req.path, "/moves");
+	assert_int_equal(req.nparams, 3);
+	assert_string_equal(ms_http_param(&req, "id"), "12");
+	assert_string_equal(ms_http_param(&req, "x"), "a b c+");
+	assert_string_equal(ms_http_param(&req, "flag"), "");
+	assert_null(ms_http_param(&req, "nope"));
+	assert_true(req.has_auth);
+	assert_string_equal(req.token, "s3cr%74"); /* taken as written */
+	assert_int_equal(req.total_len, strlen(full) - 4);
+
+	/* bare LF, HTTP/1.0, an encoded path, a fragment, no auth */
+	assert_int_equal(parse_str("POST /a%2Fb#frag HTTP/1.0\n\n", &req, &err),
+			 1);
+	assert_string_equal(req.path, "/a/b");
+	assert_int_equal(req.minor, 0);
+	assert_false(req.has_auth);
+	assert_null(req.token);
+	/* another scheme: no token */
+	assert_int_equal(parse_str("GET / HTTP/1.1\r\nauthorization: Basic "
+				   "eDp5\r\n\r\n",
+				   &req, &err),
+			 1);
+	assert_true(req.has_auth);
+	assert_null(req.token);
+	/* a body is waited for, then ignored */
+	const char *body = "POST /pause HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+			   "hello";
+	assert_int_equal(ms_http_parse(body, strlen(body) - 1, &req, &err), 0);
+	assert_int_equal(parse_str(body, &req, &err), 1);
+	assert_int_equal(req.content_length, 5);
+	assert_int_equal(req.total_len, strlen(body));
+}
+
+static void http_bad_requests(void **state)
+{
+	static struct ms_http_req req;
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+	    {"get / HTTP/1.1\r\n\r\n", "request line"},
+	    {"GET\r\n\r\n", "request line"},
+	    {"GET status HTTP/1.1\r\n\r\n", "start with '/'"},
+	    {"GET / HTTP/2.0\r\n\r\n", "HTTP/1.0 or HTTP/1.1"},
+	    {"GET /  HTTP/1.1\r\n\r\n", "HTTP/1.0 or HTTP/1.1"},
+	    {"GET / HTTP/1.1 \r\n\r\n", "HTTP/1.0 or HTTP/1.1"},
+	    {"GET /%zz HTTP/1.1\r\n\r\n", "'%zz' is not a hex escape"},
+	    {"GET /?a=%4 HTTP/1.1\r\n\r\n", "without two hex digits"},
+	    {"GET /?a=%00 HTTP/1.1\r\n\r\n", "%00"},
+	    {"GET /?a=1&a=2 HTTP/1.1\r\n\r\n", "'a' given twice"},
+	    {"GET /?=1 HTTP/1.1\r\n\r\n", "without a name"},
+	    {"GET /?a&b&c&d&e&f&g&h&i&j&k&l&m&n&o&p&q HTTP/1.1\r\n\r\n",
+	     "more than 16"},
+	    {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", "malformed header"},
+	    {"GET / HTTP/1.1\r\nA: b\r\n  folded\r\n\r\n", "folding"},
+	    {"GET / HTTP/1.1\r\nX: a\001b\r\n\r\n", "control byte in header X"},
+	    {"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	     "Transfer-Encoding"},
+	    {"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "Content-Length"},
+	    {"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+	     "twice"},
+	    {"GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: "
+	     "Bearer b\r\n\r\n",
+	     "Authorization given twice"},
+	    {"\x01\x02\x03\r\n\r\n", "request line"},
+	};
+	struct ms_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse_str(bad[i].text, &req, &err);
+
+		if (rc != MS_EPARSE || !strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu: rc %d msg '%s', want '%s'", i, rc,
+				 err.msg, bad[i].msg);
+	}
+}
+
+static void http_oversized(void **state)
+{
+	static struct ms_http_req req;
+	static char big[MS_HTTP_MAX_HEAD + 100];
+	struct ms_err err;
+	int n;
+
+	(void)state;
+	n = snprintf(big, sizeof(big), "GET / HTTP/1.1\r\nX-Pad: ");
+	memset(big + n, 'a', sizeof(big) - (size_t)n - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* under the limit: waiting for more */
+	assert_int_equal(ms_http_parse(big, 4000, &req, &err), 0);
+	assert_int_equal(ms_http_parse(big, MS_HTTP_MAX_HEAD - 1, &req, &err),
+			 0);
+	assert_int_equal(ms_http_parse(big, MS_HTTP_MAX_HEAD, &req, &err),
+			 MS_ETOOLARGE);
+	assert_non_null(strstr(err.msg, "8192"));
+	/* a head that ends past the limit is too large too */
+	memcpy(big + MS_HTTP_MAX_HEAD + 10, "\r\n\r\n", 4);
+	assert_int_equal(ms_http_parse(big, sizeof(big) - 1, &req, &err),
+			 MS_ETOOLARGE);
+	assert_int_equal(parse_str("POST / HTTP/1.1\r\nContent-Length: "
+				   "100000\r\n\r\n",
+				   &req, &err),
+			 MS_ETOOLARGE);
+}
+
+static void http_tokens(void **state)
+{
+	(void)state;
+	assert_true(
+	    ms_http_token_equal("0123456789abcdef", "0123456789abcdef"));
+	assert_false(
+	    ms_http_token_equal("0123456789abcdeF", "0123456789abcdef"));
+	assert_false(
+	    ms_http_token_equal("0123456789abcde", "0123456789abcdef"));
+	assert_false(ms_http_token_equal("", "0123456789abcdef"));
+	assert_false(ms_http_token_equal(NULL, "x"));
+	assert_false(ms_http_token_equal("x", NULL));
+	assert_string_equal(ms_http_reason(404), "Not Found");
+}
+
+/* ---- metrics ---- */
+
+static void metrics_hist_and_render(void **state)
+{
+	struct ms_metrics m;
+	struct ms_metrics_gauges g;
+	struct ms_buf b;
+	struct ms_hist h;
+	const char *t;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(ms_hist_quantile(&h, 0.5), 0);
+	for (int i = 0; i < 90; i++)
+		ms_hist_add(&h, 80); /* <= 100us */
+	for (int i = 0; i < 9; i++)
+		ms_hist_add(&h, 2000); /* <= 2.5ms */
+	ms_hist_add(&h, 30000000);     /* 30 s: above the top bound */
+	assert_int_equal(h.count, 100);
+	assert_int_equal(h.counts[0], 90);
+	assert_int_equal(h.counts[4], 9);
+	assert_int_equal(h.counts[MS_HIST_BUCKETS], 1);
+	assert_int_equal(ms_hist_quantile(&h, 0.5), 100);
+	assert_int_equal(ms_hist_quantile(&h, 0.9), 100);
+	assert_int_equal(ms_hist_quantile(&h, 0.95), 2500);
+	assert_int_equal(ms_hist_quantile(&h, 1.0), 30000000);
+	assert_int_equal(ms_hist_quantile(&h, 0), 100);
+	ms_hist_add(&h, 100); /* on a bound: that bucket */
+	assert_int_equal(h.counts[0], 91);
+
+	memset(&m, 0, sizeof(m));
+	memset(&g, 0, sizeof(g));
+	m.connections_total = 42;
+	m.queries_total[0] = 7;
+	m.queries_total[1] = 3;
+	m.query_latency[0] = h;
+	g.connections_current = 5;
+	g.backend_up[0] = 1;
+	g.backend_up[1] = -1;
+	ms_buf_init(&b, 1 << 20);
+	assert_int_equal(ms_metrics_render(&m, &g, &b), 0);
+	t = ms_buf_str(&b);
+	assert_non_null(strstr(t, "# HELP myshift_proxy_connections_total "));
+	assert_non_null(
+	    strstr(t, "# TYPE myshift_proxy_connections_total counter\n"
+		      "myshift_proxy_connections_total 42\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_queries_total{backend=\"source\"} 7\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_queries_total{backend=\"target\"} 3\n"));
+	assert_non_null(strstr(
+	    t, "# TYPE myshift_proxy_query_duration_seconds histogram\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_bucket{backend="
+		      "\"source\",le=\"0.0001\"} 91\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_bucket{backend="
+		      "\"source\",le=\"0.0025\"} 100\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_bucket{backend="
+		      "\"source\",le=\"10\"} 100\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_bucket{backend="
+		      "\"source\",le=\"+Inf\"} 101\n"));
+	/* 90*80 + 9*2000 + 30e6 + 100 us */
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_sum{backend="
+		      "\"source\"} 30.025300\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_count{backend="
+		      "\"source\"} 101\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_query_duration_seconds_count{backend="
+		      "\"target\"} 0\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_hold_duration_seconds_count 0\n"));
+	assert_non_null(strstr(t, "# TYPE myshift_proxy_connections gauge\n"
+				  "myshift_proxy_connections 5\n"));
+	assert_non_null(
+	    strstr(t, "myshift_proxy_backend_up{backend=\"source\"} 1\n"));
+	assert_null(strstr(t, "myshift_proxy_backend_up{backend=\"target\"}"));
+	assert_non_null(strstr(t, "myshift_proxy_shadow_mismatched_total 0\n"));
+	/* every line is a comment or "name[{labels}] value" */
+	for (const char *l = t; *l;) {
+		const char *e = strchr(l, '\n');
+
+		assert_non_null(e);
+		if (*l != '#')
+			assert_memory_equal(l, "myshift_proxy_", 14);
+		l = e + 1;
+	}
+	ms_buf_free(&b);
+	/* a cap too small fails cleanly */
+	ms_buf_init(&b, 100);
+	assert_int_equal(ms_metrics_render(&m, &g, &b), MS_ETOOLARGE);
+	ms_buf_free(&b);
+}
+
+/* ---- admin API end to end, against a fake engine ---- */
+
+/* The engine functions admin.c calls, defined here so the test sees what
+ * it passes (the static library's own are then not linked). */
+static struct {
+	char route[64], backend[64];
+	int calls;
+	bool paused;
+} fake;
+
+json_t *ms_proxy_status_json(struct ms_proxy *p)
+{
+	(void)p;
+	return json_pack("{s:s,s:b}", "state", "running", "paused",
+			 fake.paused);
+}
+
+json_t *ms_proxy_sessions_json(struct ms_proxy *p)
+{
+	(void)p;
+	return json_pack("[{s:i,s:s}]", "id", 1, "user", "app");
+}
+
+json_t *ms_proxy_routes_json(struct ms_proxy *p)
+{
+	(void)p;
+	return json_pack("[{s:s,s:s}]", "name", "default", "backend", "source");
+}
+
+static void fake_record(const char *route, const char *backend)
+{
+	fake.calls++;
+	snprintf(fake.route, sizeof(fake.route), "%s", route ? route : "(all)");
+	snprintf(fake.backend, sizeof(fake.backend), "%s",
+		 backend ? backend : "");
+}
+
+int ms_proxy_route_set(struct ms_proxy *p, const char *route,
+		       const char *backend, struct ms_err *err)
+{
+	(void)p;
+	fake_record(route, backend);
+	if (strcmp(route, "r1") != 0)
+		return MS_ERR(err, MS_ENOTFOUND, "no route '%s'", route);
+	if (strcmp(backend, "source") != 0 && strcmp(backend, "target") != 0)
+		return MS_ERR(err, MS_EINVAL, "backend '%s': source or target",
+			      backend);
+	return 0;
+}
+
+int ms_proxy_pause(struct ms_proxy *p, const char *route, struct ms_err *err)
+{
+	(void)p, (void)err;
+	fake_record(route, NULL);
+	fake.paused = true;
+	return 0;
+}
+
+int ms_proxy_resume(struct ms_proxy *p, const char *route, struct ms_err *err)
+{
+	(void)p, (void)err;
+	fake_record(route, NULL);
+	fake.paused = false;
+	return 0;
+}
+
+int ms_proxy_move_start(struct ms_proxy *p, const char *route,
+			const char *backend, uint64_t *id, struct ms_err *err)
+{
+	(void)p;
+	fake_record(route, backend);
+	if (strcmp(backend, "target") != 0)
+		return MS_ERR(err, MS_EUNSUPPORTED, "no backend '%s'", backend);
+	*id = 7;
+	return 0;
+}
+
+json_t *ms_proxy_move_json(struct ms_proxy *p, uint64_t id, struct ms_err *err)
+{
+	(void)p;
+	if (id != 7) {
+		MS_ERR(err, MS_ENOTFOUND, "no move %llu",
+		       (unsigned long long)id);
+		return NULL;
+	}
+	return json_pack("{s:I,s:s,s:i,s:i,s:i}", "id", (json_int_t)7, "state",
+			 "done", "moved", 3, "failed", 0, "unmovable", 1);
+}
+
+int ms_proxy_metrics_text(struct ms_proxy *p, struct ms_buf *out)
+{
+	(void)p;
+	return ms_buf_addstr(out, "myshift_proxy_connections 0\n");
+}
+
+#define TOKEN "0123456789abcdef-token"
+
+struct admin_env {
+	struct ms_loop *loop;
+	struct ms_admin *admin;
+	pthread_t th;
+	int port;
+};
+
+static void *admin_thread(void *arg)
+{
+	struct admin_env *e = arg;
+	struct ms_err err;
+
+	assert_int_equal(ms_loop_run(e->loop, &err), 0);
+	return NULL;
+}
+
+/* Sends <req> raw and reads the answer to EOF into <resp>; returns the
+ * status code, or -1. */
+static int http_raw(int port, const char *req, size_t len, char *resp,
+		    size_t size)
+{
+	struct sockaddr_in sa;
+	size_t got = 0;
+	ssize_t n;
+	int fd, status = -1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	while (len) {
+		n = send(fd, req, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		req += n;
+		len -= (size_t)n;
+	}
+	while (got + 1 < size &&
+	       (n = recv(fd, resp + got, size - got - 1, 0)) > 0)
+		got += (size_t)n;
+	resp[got] = '\0';
+	close(fd);
+	if (sscanf(resp, "HTTP/1.1 %d ", &status) != 1)
+		return -1;
+	return status;
+}
+
+static int http_req(int port, const char *method, const char *target,
+		    const char *token, char *resp, size_t size)
+{
+	char req[1024];
+	int n;
+
+	n = snprintf(req, sizeof(req),
+		     "%s %s HTTP/1.1\r\nHost: x\r\n%s%s%s"
+		     "\r\n",
+		     method, target, token ? "Authorization: Bearer " : "",
+		     token ? token : "", token ? "\r\n" : "");
+	return http_raw(port, req, (size_t)n, resp, size);
+}
+
+static const char *body_of(const char *resp)
+{
+	const char *b = strstr(resp, "\r\n\r\n");
+
+	return b ? b + 4 : "";
+}
+
+static void admin_start_checks(void **state)
+{
+	struct ms_loop *loop;
+	struct ms_admin *a;
+	struct ms_err err;
+
+	(void)state;
+	assert_int_equal(ms_loop_create(256, &loop, &err), 0);
+	assert_int_equal(
+	    ms_admin_start(loop, NULL, "0.0.0.0:0", TOKEN, &a, &err),
+	    MS_ECONFIG);
+	assert_non_null(strstr(err.msg, "0.0.0.0:0"));
+	assert_non_null(strstr(err.msg, "loopback"));
+	assert_int_equal(ms_admin_start(loop, NULL, ":6034", TOKEN, &a, &err),
+			 MS_ECONFIG);
+	assert_int_equal(
+	    ms_admin_start(loop, NULL, "10.0.0.1:6034", TOKEN, &a, &err),
+	    MS_ECONFIG);
+	assert_int_equal(
+	    ms_admin_start(loop, NULL, "127.0.0.1:0", "", &a, &err),
+	    MS_ECONFIG);
+	assert_int_equal(
+	    ms_admin_start(loop, NULL, "localhost:0", TOKEN, &a, &err), 0);
+	assert_true(ms_admin_port(a) > 0);
+	ms_admin_free(a);
+	assert_int_equal(
+	    ms_admin_start(loop, NULL, "127.3.4.5:0", TOKEN, &a, &err), 0);
+	ms_admin_free(a);
+	ms_loop_free(loop);
+}
+
+static void admin_end_to_end(void **state)
+{
+	struct admin_env e;
+	struct ms_err err;
+	char resp[16384];
+	int port;
+
+	(void)state;
+	assert_int_equal(ms_loop_create(256, &e.loop, &err), 0);
+	assert_int_equal(
+	    ms_admin_start(e.loop, NULL, "127.0.0.1:0", TOKEN, &e.admin, &err),
+	    0);
+	port = ms_admin_port(e.admin);
+	assert_int_equal(pthread_create(&e.th, NULL, admin_thread, &e), 0);
+
+	/* no token, a wrong token */
+	assert_int_equal(
+	    http_req(port, "GET", "/status", NULL, resp, sizeof(resp)), 401);
+	assert_non_null(strstr(resp, "WWW-Authenticate: Bearer\r\n"));
+	assert_non_null(strstr(body_of(resp), "missing Authorization"));
+	assert_int_equal(
+	    http_req(port, "GET", "/status", TOKEN "x", resp, sizeof(resp)),
+	    401);
+	assert_non_null(strstr(body_of(resp), "wrong token"));
+	/* unknown path, wrong method, unknown parameter */
+	assert_int_equal(
+	    http_req(port, "GET", "/nope", TOKEN, resp, sizeof(resp)), 404);
+	assert_int_equal(
+	    http_req(port, "POST", "/status", TOKEN, resp, sizeof(resp)), 405);
+	assert_non_null(strstr(resp, "Allow: GET\r\n"));
+	assert_int_equal(http_req(port, "GET",
+				  "/routes/set?route=r1&"
+				  "backend=target",
+				  TOKEN, resp, sizeof(resp)),
+			 405);
+	assert_int_equal(http_req(port, "GET", "/status?verbose=1", TOKEN, resp,
+				  sizeof(resp)),
+			 400);
+	assert_non_null(strstr(body_of(resp), "unknown parameter 'verbose'"));
+	/* the reads */
+	assert_int_equal(
+	    http_req(port, "GET", "/status", TOKEN, resp, sizeof(resp)), 200);
+	assert_non_null(strstr(resp, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(resp, "Connection: close\r\n"));
+	assert_string_equal(body_of(resp),
+			    "{\"state\":\"running\",\"paused\":false}\n");
+	assert_int_equal(
+	    http_req(port, "GET", "/sessions", TOKEN, resp, sizeof(resp)), 200);
+	assert_non_null(strstr(body_of(resp), "\"user\":\"app\""));
+	assert_int_equal(
+	    http_req(port, "GET", "/routes", TOKEN, resp, sizeof(resp)), 200);
+	assert_int_equal(
+	    http_req(port, "GET", "/metrics", TOKEN, resp, sizeof(resp)), 200);
+	assert_non_null(strstr(resp, "Content-Type: text/plain"));
+	assert_string_equal(body_of(resp), "myshift_proxy_connections 0\n");
+	/* route set: ok, missing, unknown route, bad backend */
+	fake.calls = 0;
+	assert_int_equal(http_req(port, "POST",
+				  "/routes/set?route=r1&backend=target", TOKEN,
+				  resp, sizeof(resp)),
+			 200);
+	assert_string_equal(fake.route, "r1");
+	assert_string_equal(fake.backend, "target");
+	assert_int_equal(http_req(port, "POST", "/routes/set?route=r1", TOKEN,
+				  resp, sizeof(resp)),
+			 400);
+	assert_non_null(strstr(body_of(resp), "missing parameter 'backend'"));
+	assert_int_equal(http_req(port, "POST",
+				  "/routes/set?route=r%32&backend=target",
+				  TOKEN, resp, sizeof(resp)),
+			 404);
+	assert_non_null(strstr(body_of(resp), "no route 'r2'"));
+	assert_int_equal(http_req(port, "POST",
+				  "/routes/set?route=r1&backend=elsewhere",
+				  TOKEN, resp, sizeof(resp)),
+			 400);
+	assert_non_null(strstr(body_of(resp), "backend 'elsewhere'"));
+	assert_int_equal(fake.calls, 3);
+	/* pause and resume, all routes or one */
+	assert_int_equal(
+	    http_req(port, "POST", "/pause", TOKEN, resp, sizeof(resp)), 200);
+	assert_string_equal(fake.route, "(all)");
+	assert_true(fake.paused);
+	assert_int_equal(http_req(port, "POST", "/resume?route=r1", TOKEN, resp,
+				  sizeof(resp)),
+			 200);
+	assert_string_equal(fake.route, "r1");
+	assert_false(fake.paused);
+	/* move, then its progress */
+	assert_int_equal(http_req(port, "POST", "/move?route=r1&to=target",
+				  TOKEN, resp, sizeof(resp)),
+			 202);
+	assert_non_null(strstr(body_of(resp), "\"id\":7"));
+	assert_int_equal(http_req(port, "POST", "/move?to=nowhere", TOKEN, resp,
+				  sizeof(resp)),
+			 400);
+	assert_string_equal(fake.route, "(all)");
+	assert_int_equal(
+	    http_req(port, "POST", "/move", TOKEN, resp, sizeof(resp)), 400);
+	assert_non_null(strstr(body_of(resp), "missing parameter 'to'"));
+	assert_int_equal(
+	    http_req(port, "GET", "/moves?id=7", TOKEN, resp, sizeof(resp)),
+	    200);
+	assert_non_null(strstr(body_of(resp), "\"state\":\"done\""));
+	assert_int_equal(
+	    http_req(port, "GET", "/moves?id=8", TOKEN, resp, sizeof(resp)),
+	    404);
+	assert_non_null(strstr(body_of(resp), "no move 8"));
+	assert_int_equal(
+	    http_req(port, "GET", "/moves?id=x7", TOKEN, resp, sizeof(resp)),
+	    400);
+	/* garbage, oversized, and a request cut by a half-close */
+	assert_int_equal(
+	    http_raw(port, "\x16\x03\x01\x02\r\n\r\n", 8, resp, sizeof(resp)),
+	    400);
+	{
+		static char big[12000];
+		int n =
+		    snprintf(big, sizeof(big), "GET /status HTTP/1.1\r\nX: ");
+
+		memset(big + n, 'a', sizeof(big) - (size_t)n);
+		assert_int_equal(
+		    http_raw(port, big, sizeof(big), resp, sizeof(resp)), 413);
+	}
+	/* an idle connection is closed after 5 s */
+	{
+		uint64_t t0 = ms_mono_us();
+
+		assert_int_equal(http_raw(port, "GET /status HTTP/1.1\r\n", 22,
+					  resp, sizeof(resp)),
+				 -1);
+		assert_string_equal(resp, "");
+		assert_true(ms_mono_us() - t0 >= 4500000);
+	}
+	ms_loop_stop(e.loop);
+	pthread_join(e.th, NULL);
+	ms_admin_free(e.admin);
+	ms_loop_free(e.loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +1384,13 @@ int main(void)
 	    cmocka_unit_test(conn_plain),
 	    cmocka_unit_test(conn_plain_backpressure),
 	    cmocka_unit_test(conn_tls),
+	    cmocka_unit_test(http_good_requests),
+	    cmocka_unit_test(http_bad_requests),
+	    cmocka_unit_test(http_oversized),
+	    cmocka_unit_test(http_tokens),
+	    cmocka_unit_test(metrics_hist_and_render),
+	    cmocka_unit_test(admin_start_checks),
+	    cmocka_unit_test(admin_end_to_end),
 	};
 
 	return cmocka_run_group_tests(tests, tls_setup, tls_teardown);
