@@ -16,38 +16,6 @@
 
 #define NATIVE "mysql_native_password"
 
-/* TEMPORARY until src/proto/auth.c is committed: the same arithmetic as
- * ms_auth_native_hash / ms_auth_sha2_hash / ms_auth_native_hash_parse. */
-#include <openssl/sha.h>
-static void tmp_native_hash(const void *pw, size_t n, uint8_t s1[20],
-			    uint8_t s2[20])
-{
-	SHA1(pw, n, s1);
-	SHA1(s1, 20, s2);
-}
-static void tmp_sha2_hash(const void *pw, size_t n, uint8_t dbl[32])
-{
-	uint8_t one[32];
-
-	SHA256(pw, n, one);
-	SHA256(one, 32, dbl);
-	explicit_bzero(one, sizeof(one));
-}
-static int tmp_hash_parse(const char *s, size_t n, uint8_t out[20])
-{
-	size_t i;
-
-	for (i = 0; i < 20 && n == 41; i++) {
-		char h[3] = {s[1 + 2 * i], s[2 + 2 * i], 0};
-
-		out[i] = (uint8_t)strtoul(h, NULL, 16);
-	}
-	return n == 41 ? 0 : MS_EINVAL;
-}
-#define ms_auth_native_hash	  tmp_native_hash
-#define ms_auth_sha2_hash	  tmp_sha2_hash
-#define ms_auth_native_hash_parse tmp_hash_parse
-
 static int grow(struct ms_users *us, struct ms_err *err)
 {
 	struct ms_user *v;
