@@ -16,6 +16,13 @@
 /* ---- variables ------------------------------------------------------------
  */
 
+/* Variables session tracking reports that a session does not own: read
+ * only (last_gtid), or one-shot values for the next statement. */
+static const char *const SERVER_OWNED[] = {
+    "last_gtid",   "insert_id",	     "rand_seed1", "rand_seed2",
+    "gtid_seq_no", "last_insert_id", NULL,
+};
+
 const char *px_var_get(const struct px_session *s, const char *name)
 {
 	for (unsigned i = 0; i < s->nvars; i++)
@@ -43,9 +50,13 @@ static void var_set(struct px_session *s, const struct ms_view *name,
 	if (name->n == 0 || name->n > 64 || value->n > PX_VAR_VALUE_MAX ||
 	    memchr(name->p, 0, name->n) || memchr(value->p, 0, value->n))
 		return;
-	/* The proxy's own tracking settings are not the client's. */
+	/* The proxy's own tracking settings are not the client's, and what
+	 * the server maintains itself (or uses once) is not replayed. */
 	if (name->n > 14 && memcmp(name->p, "session_track_", 14) == 0)
 		return;
+	for (const char *const *k = SERVER_OWNED; *k; k++)
+		if (strlen(*k) == name->n && memcmp(*k, name->p, name->n) == 0)
+			return;
 	for (unsigned i = 0; i < s->nvars; i++)
 		if (strlen(s->vars[i].name) == name->n &&
 		    memcmp(s->vars[i].name, name->p, name->n) == 0)
