@@ -329,8 +329,10 @@ int ms_proto_eof_encode(struct ms_buf *out, uint16_t warnings,
 uint16_t ms_proto_eof_status(const uint8_t *p, size_t n);
 
 /* One entry of a session-state block. For SYSTEM_VARIABLES <name> and
- * <value> are set; for SCHEMA <name>; for TRANSACTION_* and STATE_CHANGE
- * <value> holds the entry's string; GTIDS are skipped by the caller. */
+ * <value> are set; for SCHEMA <name>; for TRANSACTION_* <value> holds the
+ * entry's string; for STATE_CHANGE <value> is the entry's data ("1", not
+ * length-encoded: what MySQL and MariaDB send); for GTIDS <value> is the
+ * GTID string after the encoding byte (callers may skip them). */
 struct ms_track {
 	enum ms_track_type type;
 	struct ms_view name;

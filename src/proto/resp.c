@@ -433,9 +433,9 @@ int ms_resp_feed(struct ms_resp *r, const uint8_t *p, size_t avail,
 {
 	size_t n = avail < len ? avail : len;
 
-	r->ok = false;
 	if (r->state == RS_DONE)
 		return bad(r, "packet after the end of the response", err);
+	r->ok = false;
 	if (len == 0 || n == 0)
 		return bad(
 		    r, len ? "no bytes of the packet given" : "empty packet",

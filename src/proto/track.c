@@ -38,12 +38,11 @@ static void track_data(struct ms_rd *d, struct ms_track *t)
 		(void)ms_rd_u8(d); /* encoding specification */
 		t->value = pr_rd_lenview(d);
 		break;
-	case MS_TRACK_STATE_CHANGE:
 	case MS_TRACK_TRANSACTION_CHARACTERISTICS:
 	case MS_TRACK_TRANSACTION_STATE:
 		t->value = pr_rd_lenview(d);
 		break;
-	default:
+	default: /* STATE_CHANGE ("1"), unknown types: the raw data */
 		t->value.p = ms_rd_rest(d, &t->value.n);
 		break;
 	}

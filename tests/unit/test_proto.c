@@ -1,0 +1,1128 @@
+/* Unit tests for the protocol codec's framing, field reader and writers,
+ * handshake, auth arithmetic, OK/ERR/EOF, session tracking and statement
+ * packets (src/proto/). The response state machine is in
+ * test_proto_resp.c, the query classifier and digest in
+ * test_proto_query.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/proto.h"
+#include "proto_captured.h"
+#include "proto_test_util.h"
+
+#define MB16 ((size_t)16 << 20)
+
+/* ---- framing ---- */
+
+static void frame_header(void **state)
+{
+	uint8_t h[4];
+	uint32_t len;
+	uint8_t seq;
+
+	(void)state;
+	ms_proto_hdr_write(h, 0xabcdef, 7);
+	assert_memory_equal(h, "\xef\xcd\xab\x07", 4);
+	ms_proto_hdr_read(h, &len, &seq);
+	assert_int_equal(len, 0xabcdef);
+	assert_int_equal(seq, 7);
+}
+
+/* Walks the fragments of <b>: their lengths into <lens> (up to 8), their
+ * sequence ids must count up from <seq>. Returns the fragment count. */
+static size_t fragments(const struct ms_buf *b, uint8_t seq, uint32_t *lens)
+{
+	size_t off = 0, k = 0;
+	uint32_t len;
+	uint8_t s;
+
+	while (off < b->len) {
+		assert_true(b->len - off >= 4);
+		ms_proto_hdr_read((const uint8_t *)b->ptr + off, &len, &s);
+		assert_int_equal(s, (uint8_t)(seq + k));
+		assert_true(k < 8);
+		lens[k++] = len;
+		off += 4 + len;
+	}
+	assert_int_equal(off, b->len);
+	return k;
+}
+
+static void frame_small_and_empty(void **state)
+{
+	struct ms_buf b;
+	uint8_t next = 0;
+	uint32_t lens[8];
+
+	(void)state;
+	ms_buf_init(&b, 1 << 20);
+	assert_int_equal(ms_proto_packet_add(&b, 3, "\x0e", 1, &next), 0);
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.ptr, "\x01\x00\x00\x03\x0e", 5);
+	assert_int_equal(next, 4);
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_packet_add(&b, 255, "", 0, &next), 0);
+	assert_int_equal(fragments(&b, 255, lens), 1);
+	assert_int_equal(lens[0], 0);
+	assert_int_equal(next, 0); /* the sequence wraps */
+	ms_buf_free(&b);
+}
+
+static void frame_large(void **state)
+{
+	struct ms_buf b;
+	uint8_t *big = calloc(2 * MS_PROTO_MAX_FRAG + 10, 1);
+	uint8_t next = 0;
+	uint32_t lens[8];
+
+	(void)state;
+	assert_non_null(big);
+	big[0] = 0x03;
+	big[MS_PROTO_MAX_FRAG] = 0xaa;
+	ms_buf_init(&b, (size_t)64 << 20);
+	/* 16 MB + 3 bytes: a full fragment and one of 4 bytes */
+	assert_int_equal(ms_proto_packet_add(&b, 0, big, MB16 + 3, &next), 0);
+	assert_int_equal(fragments(&b, 0, lens), 2);
+	assert_int_equal(lens[0], MS_PROTO_MAX_FRAG);
+	assert_int_equal(lens[1], 4);
+	assert_int_equal(next, 2);
+	assert_int_equal((uint8_t)b.ptr[4 + MS_PROTO_MAX_FRAG + 4], 0xaa);
+	/* exactly 0xffffff bytes: an empty fragment must follow */
+	ms_buf_reset(&b);
+	assert_int_equal(
+	    ms_proto_packet_add(&b, 9, big, MS_PROTO_MAX_FRAG, &next), 0);
+	assert_int_equal(fragments(&b, 9, lens), 2);
+	assert_int_equal(lens[0], MS_PROTO_MAX_FRAG);
+	assert_int_equal(lens[1], 0);
+	assert_int_equal(next, 11);
+	/* twice that: three fragments, the last empty */
+	ms_buf_reset(&b);
+	assert_int_equal(
+	    ms_proto_packet_add(&b, 0, big, 2 * MS_PROTO_MAX_FRAG, NULL), 0);
+	assert_int_equal(fragments(&b, 0, lens), 3);
+	assert_int_equal(lens[2], 0);
+	/* one byte less than a fragment: one fragment */
+	ms_buf_reset(&b);
+	assert_int_equal(
+	    ms_proto_packet_add(&b, 0, big, MS_PROTO_MAX_FRAG - 1, NULL), 0);
+	assert_int_equal(fragments(&b, 0, lens), 1);
+	ms_buf_free(&b);
+	/* a cap hit mid-way leaves the buffer as it was */
+	ms_buf_init(&b, MS_PROTO_MAX_FRAG + 8);
+	assert_int_equal(ms_buf_add(&b, "xy", 2), 0);
+	assert_int_equal(ms_proto_packet_add(&b, 0, big, MB16 + 3, NULL),
+			 MS_ETOOLARGE);
+	assert_int_equal(b.len, 2);
+	assert_string_equal(ms_buf_str(&b), "xy");
+	ms_buf_free(&b);
+	free(big);
+}
+
+/* ---- reader and writers ---- */
+
+static void lenenc_boundaries(void **state)
+{
+	static const struct {
+		uint64_t v;
+		size_t len;
+	} cases[] = {
+	    {0, 1},	  {250, 1},	 {251, 3},	 {0xffff, 3},
+	    {0x10000, 4}, {0xffffff, 4}, {0x1000000, 9}, {UINT64_MAX, 9},
+	};
+	struct ms_buf b;
+	struct ms_rd r;
+	size_t i;
+	bool null;
+
+	(void)state;
+	ms_buf_init(&b, 64);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ms_buf_reset(&b);
+		assert_int_equal(ms_wr_lenenc(&b, cases[i].v), 0);
+		assert_int_equal(b.len, cases[i].len);
+		ms_rd_init(&r, b.ptr, b.len);
+		assert_true(ms_rd_lenenc(&r, &null) == cases[i].v);
+		assert_false(null);
+		assert_false(r.bad);
+		assert_int_equal(ms_rd_left(&r), 0);
+		/* every shorter prefix is bad */
+		ms_rd_init(&r, b.ptr, b.len - 1);
+		(void)ms_rd_lenenc(&r, NULL);
+		assert_true(r.bad);
+	}
+	assert_memory_equal(b.ptr, "\xfe\xff\xff\xff\xff\xff\xff\xff\xff", 9);
+	/* 0xfb: NULL with a <null> out, bad without; 0xff always bad */
+	ms_rd_init(&r, "\xfb", 1);
+	assert_int_equal(ms_rd_lenenc(&r, &null), 0);
+	assert_true(null);
+	assert_false(r.bad);
+	ms_rd_init(&r, "\xfb", 1);
+	(void)ms_rd_lenenc(&r, NULL);
+	assert_true(r.bad);
+	ms_rd_init(&r, "\xff", 1);
+	(void)ms_rd_lenenc(&r, &null);
+	assert_true(r.bad);
+	ms_buf_free(&b);
+}
+
+static void reader_fields(void **state)
+{
+	static const uint8_t p[] = {
+	    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+	    0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+	    'a',  'b',	0x00, 0x02, 'x',  'y',	'r',  's',  't',
+	};
+	struct ms_rd r;
+	const uint8_t *v;
+	size_t n;
+
+	(void)state;
+	ms_rd_init(&r, p, sizeof(p));
+	assert_int_equal(ms_rd_u8(&r), 0x01);
+	assert_int_equal(ms_rd_u16(&r), 0x0302);
+	assert_int_equal(ms_rd_u24(&r), 0x060504);
+	assert_int_equal(ms_rd_u32(&r), 0x0a090807);
+	assert_true(ms_rd_u64(&r) == 0x1211100f0e0d0c0bULL);
+	v = ms_rd_nulstr(&r, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(v, "ab", 2);
+	v = ms_rd_lenstr(&r, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(v, "xy", 2);
+	assert_int_equal(ms_rd_left(&r), 3);
+	v = ms_rd_bytes(&r, 1);
+	assert_int_equal(v[0], 'r');
+	v = ms_rd_rest(&r, &n);
+	assert_int_equal(n, 2);
+	assert_memory_equal(v, "st", 2);
+	assert_false(r.bad);
+	/* past the end: bad, zeros and empty views, and it stays bad */
+	assert_int_equal(ms_rd_u8(&r), 0);
+	assert_true(r.bad);
+	ms_rd_init(&r, p, 3);
+	assert_int_equal(ms_rd_u32(&r), 0);
+	assert_true(r.bad);
+	assert_int_equal(ms_rd_u8(&r), 0);
+	assert_int_equal(ms_rd_left(&r), 0);
+	v = ms_rd_rest(&r, &n);
+	assert_int_equal(n, 0);
+	assert_non_null(v);
+	assert_null(ms_rd_bytes(&r, 1));
+	/* a string without its NUL, a lenenc string longer than the rest */
+	ms_rd_init(&r, "abc", 3);
+	(void)ms_rd_nulstr(&r, &n);
+	assert_true(r.bad);
+	assert_int_equal(n, 0);
+	ms_rd_init(&r, "\x05xy", 3);
+	(void)ms_rd_lenstr(&r, &n);
+	assert_true(r.bad);
+	assert_int_equal(n, 0);
+	ms_rd_init(&r, NULL, 0);
+	assert_int_equal(ms_rd_left(&r), 0);
+	assert_non_null(ms_rd_bytes(&r, 0));
+}
+
+static void writer_fields(void **state)
+{
+	struct ms_buf b;
+
+	(void)state;
+	ms_buf_init(&b, 64);
+	assert_int_equal(ms_wr_u8(&b, 0x01), 0);
+	assert_int_equal(ms_wr_u16(&b, 0x0302), 0);
+	assert_int_equal(ms_wr_u24(&b, 0x060504), 0);
+	assert_int_equal(ms_wr_u32(&b, 0x0a090807), 0);
+	assert_int_equal(ms_wr_u64(&b, 0x1211100f0e0d0c0bULL), 0);
+	assert_int_equal(ms_wr_nulstr(&b, "ab"), 0);
+	assert_int_equal(ms_wr_lenstr(&b, "xy", 2), 0);
+	assert_int_equal(b.len, 24);
+	assert_memory_equal(b.ptr,
+			    "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c"
+			    "\x0d\x0e\x0f\x10\x11\x12"
+			    "ab\0\x02xy",
+			    24);
+	ms_buf_free(&b);
+	/* a lenenc string over the cap leaves nothing behind */
+	ms_buf_init(&b, 4);
+	assert_int_equal(ms_wr_lenstr(&b, "abcd", 4), MS_ETOOLARGE);
+	assert_int_equal(b.len, 0);
+	ms_buf_free(&b);
+}
+
+/* ---- greeting ---- */
+
+static void greeting_captured(void **state)
+{
+	struct ms_greeting g;
+	struct ms_err err;
+	size_t n;
+	uint8_t *p = unhex(cap_eof_greeting, &n);
+
+	(void)state;
+	assert_int_equal(ms_proto_greeting_parse(p, n, &g, &err), 0);
+	assert_string_equal(g.server_version,
+			    "5.5.5-10.11.19-MariaDB-0+deb12u1-log");
+	assert_int_equal(g.conn_id, 10);
+	assert_int_equal(g.scramble_len, 20);
+	assert_memory_equal(g.scramble, "^rE=BtD4w}0sur^\\3)p}", 20);
+	assert_int_equal(g.caps & MS_CLIENT_LONG_PASSWORD, 0);
+	assert_true(g.caps & MS_CLIENT_PLUGIN_AUTH);
+	assert_true(g.caps & MS_CLIENT_DEPRECATE_EOF);
+	assert_int_equal(g.mariadb_caps, 0x1d);
+	assert_int_equal(g.charset, 45);
+	assert_int_equal(g.status, MS_SERVER_STATUS_AUTOCOMMIT);
+	assert_string_equal(g.auth_plugin, "mysql_native_password");
+	free(p);
+}
+
+static void greeting_mysql8_built(void **state)
+{
+	/* MySQL 8-style: CLIENT_LONG_PASSWORD set, so the reserved bytes are
+	 * not MariaDB capabilities even when non-zero */
+	struct ms_greeting g, h;
+	struct ms_buf b;
+	struct ms_err err;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	strcpy(g.server_version, "8.0.36");
+	g.conn_id = 0x01020304;
+	memcpy(g.scramble, "abcdefghijklmnopqrst", 20);
+	g.scramble_len = 20;
+	g.caps = MS_PROXY_CAPS;
+	g.charset = 255;
+	g.status = 2;
+	strcpy(g.auth_plugin, "caching_sha2_password");
+	ms_buf_init(&b, 1024);
+	assert_int_equal(ms_proto_greeting_encode(&b, &g), 0);
+	assert_int_equal((uint8_t)b.ptr[0], 10);
+	/* auth data length 21, reserved zeros, part 2 = 12 bytes + NUL */
+	assert_int_equal((uint8_t)b.ptr[1 + 7 + 4 + 8 + 1 + 2 + 1 + 2 + 2], 21);
+	assert_int_equal(
+	    ms_proto_greeting_parse((uint8_t *)b.ptr, b.len, &h, &err), 0);
+	assert_memory_equal(&g, &h, sizeof(g));
+	/* non-zero reserved bytes with LONG_PASSWORD set are ignored */
+	b.ptr[1 + 7 + 4 + 8 + 1 + 2 + 1 + 2 + 2 + 1 + 9] = 0x7f;
+	assert_int_equal(
+	    ms_proto_greeting_parse((uint8_t *)b.ptr, b.len, &h, &err), 0);
+	assert_int_equal(h.mariadb_caps, 0);
+	/* encoding forces LONG_PASSWORD and zero MariaDB capabilities */
+	g.caps &= ~MS_CLIENT_LONG_PASSWORD;
+	g.mariadb_caps = 0x1d;
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_greeting_encode(&b, &g), 0);
+	assert_int_equal(
+	    ms_proto_greeting_parse((uint8_t *)b.ptr, b.len, &h, &err), 0);
+	assert_true(h.caps & MS_CLIENT_LONG_PASSWORD);
+	assert_int_equal(h.mariadb_caps, 0);
+	/* a scramble of another length cannot be encoded */
+	g.scramble_len = 8;
+	assert_int_equal(ms_proto_greeting_encode(&b, &g), MS_EINVAL);
+	ms_buf_free(&b);
+}
+
+static void greeting_errors(void **state)
+{
+	static const char refused[] =
+	    "ff6a04486f7374202731302e302e302e3127206973206e6f7420616c6c6f77"
+	    "656420746f20636f6e6e65637420746f2074686973204d617269614442207365"
+	    "72766572";
+	struct ms_greeting g;
+	struct ms_err err;
+	size_t n, k;
+	uint8_t *p = unhex(refused, &n), *q;
+
+	(void)state;
+	assert_int_equal(ms_proto_greeting_parse(p, n, &g, &err), MS_ECONNECT);
+	assert_int_equal(err.sql_errno, 1130);
+	assert_string_equal(err.sqlstate, "HY000");
+	assert_non_null(strstr(err.msg, "is not allowed to connect"));
+	free(p);
+	assert_int_equal(
+	    ms_proto_greeting_parse((const uint8_t *)"\x09x\0", 3, &g, &err),
+	    MS_ECORRUPT);
+	assert_non_null(strstr(err.msg, "protocol version 9"));
+	assert_int_equal(ms_proto_greeting_parse(NULL, 0, &g, &err),
+			 MS_ECORRUPT);
+	/* every truncation of a real greeting fails or, past the last NUL,
+	 * parses (the plugin name's NUL may be missing) */
+	p = unhex(cap_eof_greeting, &n);
+	for (k = 0; k < n; k++) {
+		q = dup_exact(p, k);
+		int rc = ms_proto_greeting_parse(q, k, &g, &err);
+		if (k < n - 1 - strlen("mysql_native_password"))
+			assert_int_equal(rc, MS_ECORRUPT);
+		else
+			assert_int_equal(rc, 0);
+		free(q);
+	}
+	/* an auth data length over 32 bytes of scramble is oversized */
+	p[1 + 37 + 4 + 8 + 1 + 2 + 1 + 2 + 2] = 60;
+	assert_int_equal(ms_proto_greeting_parse(p, n, &g, &err), MS_ECORRUPT);
+	free(p);
+}
+
+/* ---- handshake response ---- */
+
+static void hs_response_captured(void **state)
+{
+	struct ms_hs_response r;
+	struct ms_err err;
+	size_t n;
+	uint8_t *p = unhex(cap_client_hs, &n);
+
+	(void)state;
+	assert_int_equal(ms_proto_hs_response_parse(p, n, &r, &err), 0);
+	assert_false(r.ssl_request);
+	assert_true(r.caps & MS_CLIENT_PLUGIN_AUTH_LENENC);
+	assert_int_equal(r.max_packet, 1 << 20);
+	assert_int_equal(r.charset, 33);
+	assert_int_equal(r.user.n, 7);
+	assert_memory_equal(r.user.p, "appuser", 7);
+	assert_int_equal(r.auth.n, 20);
+	assert_int_equal(r.db.n, 4);
+	assert_memory_equal(r.db.p, "shop", 4);
+	assert_int_equal(r.plugin.n, 21);
+	assert_memory_equal(r.plugin.p, "mysql_native_password", 21);
+	assert_int_equal(r.attrs.n, 0x7f);
+	assert_memory_equal(r.attrs.p, "\x03_os\x05Linux", 10);
+	assert_true(r.attrs.p + r.attrs.n == p + n);
+	free(p);
+}
+
+static void hs_response_roundtrip(void **state)
+{
+	static const uint32_t variants[] = {
+	    MS_CLIENT_PROTOCOL_41,
+	    MS_CLIENT_PROTOCOL_41 | MS_CLIENT_SECURE_CONNECTION,
+	    MS_CLIENT_PROTOCOL_41 | MS_CLIENT_SECURE_CONNECTION |
+		MS_CLIENT_CONNECT_WITH_DB,
+	    MS_CLIENT_PROTOCOL_41 | MS_CLIENT_SECURE_CONNECTION |
+		MS_CLIENT_PLUGIN_AUTH | MS_CLIENT_CONNECT_WITH_DB,
+	    MS_PROXY_CAPS,
+	    MS_PROXY_CAPS & ~MS_CLIENT_PLUGIN_AUTH_LENENC,
+	};
+	struct ms_hs_response r, h;
+	struct ms_buf b;
+	struct ms_err err;
+	uint8_t auth[300];
+	size_t i;
+
+	(void)state;
+	memset(auth, 0x41, sizeof(auth));
+	ms_buf_init(&b, 4096);
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.caps = variants[i];
+		r.max_packet = 0x1000000;
+		r.charset = 45;
+		r.user = (struct ms_view){(const uint8_t *)"bob", 3};
+		r.auth = (struct ms_view){auth, 20};
+		r.db = (struct ms_view){(const uint8_t *)"db1", 3};
+		r.plugin = (struct ms_view){(const uint8_t *)"p", 1};
+		r.attrs = (struct ms_view){(const uint8_t *)"\x01k\x01v", 4};
+		ms_buf_reset(&b);
+		assert_int_equal(ms_proto_hs_response_encode(&b, &r), 0);
+		assert_int_equal(ms_proto_hs_response_parse((uint8_t *)b.ptr,
+							    b.len, &h, &err),
+				 0);
+		assert_int_equal(h.caps, r.caps);
+		assert_int_equal(h.user.n, 3);
+		assert_int_equal(h.auth.n, 20);
+		assert_memory_equal(h.auth.p, auth, 20);
+		assert_int_equal(h.db.n,
+				 r.caps & MS_CLIENT_CONNECT_WITH_DB ? 3 : 0);
+		assert_int_equal(h.plugin.n,
+				 r.caps & MS_CLIENT_PLUGIN_AUTH ? 1 : 0);
+		assert_int_equal(h.attrs.n,
+				 r.caps & MS_CLIENT_CONNECT_ATTRS ? 4 : 0);
+	}
+	/* a 300-byte auth response needs the lenenc form */
+	r.caps = MS_PROXY_CAPS;
+	r.auth.n = 300;
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_hs_response_encode(&b, &r), 0);
+	assert_int_equal(
+	    ms_proto_hs_response_parse((uint8_t *)b.ptr, b.len, &h, &err), 0);
+	assert_int_equal(h.auth.n, 300);
+	r.caps &= ~MS_CLIENT_PLUGIN_AUTH_LENENC;
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_hs_response_encode(&b, &r), MS_EINVAL);
+	assert_int_equal(b.len, 0);
+	/* SSLRequest: 32 bytes */
+	r.ssl_request = true;
+	r.caps = MS_PROXY_CAPS | MS_CLIENT_SSL;
+	assert_int_equal(ms_proto_hs_response_encode(&b, &r), 0);
+	assert_int_equal(b.len, 32);
+	assert_int_equal(
+	    ms_proto_hs_response_parse((uint8_t *)b.ptr, b.len, &h, &err), 0);
+	assert_true(h.ssl_request);
+	assert_int_equal(h.caps, r.caps);
+	assert_int_equal(h.max_packet, 0x1000000);
+	assert_int_equal(h.charset, 45);
+	assert_int_equal(h.user.n, 0);
+	ms_buf_free(&b);
+}
+
+static void hs_response_errors(void **state)
+{
+	struct ms_hs_response r;
+	struct ms_err err;
+	uint8_t p[400];
+	size_t n, k;
+	uint8_t *cap = unhex(cap_client_hs, &n), *q;
+	int rc;
+
+	(void)state;
+	/* pre-4.1: 2-byte capabilities without PROTOCOL_41 */
+	assert_int_equal(
+	    ms_proto_hs_response_parse(
+		(const uint8_t *)"\x85\x00\x00\x00\x01u\0", 7, &r, &err),
+	    MS_EUNSUPPORTED);
+	assert_non_null(strstr(err.msg, "pre-4.1"));
+	/* 32 bytes without CLIENT_SSL: no user */
+	memset(p, 0, sizeof(p));
+	p[1] = 0x02;
+	assert_int_equal(ms_proto_hs_response_parse(p, 32, &r, &err),
+			 MS_ECORRUPT);
+	/* a user of 300 bytes */
+	memset(p + 32, 'u', 300);
+	p[332] = 0;
+	assert_int_equal(ms_proto_hs_response_parse(p, 333, &r, &err),
+			 MS_ECORRUPT);
+	assert_non_null(strstr(err.msg, "user name"));
+	/* lenient: a missing final NUL after the user, no auth */
+	assert_int_equal(ms_proto_hs_response_parse(p, 40, &r, &err), 0);
+	assert_int_equal(r.user.n, 8);
+	assert_int_equal(r.auth.n, 0);
+	/* every prefix of a real response: an error or views inside it */
+	for (k = 0; k <= n; k++) {
+		q = dup_exact(cap, k);
+		rc = ms_proto_hs_response_parse(q, k, &r, &err);
+		if (k < 33)
+			assert_int_equal(rc, MS_ECORRUPT);
+		if (rc == 0) {
+			assert_true(r.attrs.p + r.attrs.n <= q + k);
+			assert_true(r.plugin.p + r.plugin.n <= q + k);
+			assert_true(r.db.p + r.db.n <= q + k);
+			assert_true(r.auth.p + r.auth.n <= q + k);
+		} else {
+			assert_int_equal(rc, MS_ECORRUPT);
+			assert_true(err.msg[0] != '\0');
+		}
+		free(q);
+	}
+	/* an auth length running past the end */
+	cap[32 + 8] = 0xfc;
+	cap[32 + 9] = 0xff;
+	assert_int_equal(ms_proto_hs_response_parse(cap, n, &r, &err),
+			 MS_ECORRUPT);
+	free(cap);
+}
+
+static void auth_switch_packets(void **state)
+{
+	struct ms_auth_switch s;
+	struct ms_buf b;
+	struct ms_err err;
+	size_t n;
+	uint8_t *p = unhex(cap_eof_change_user[0], &n);
+
+	(void)state;
+	assert_int_equal(ms_proto_auth_switch_parse(p, n, &s, &err), 0);
+	assert_int_equal(s.plugin.n, 21);
+	assert_memory_equal(s.plugin.p, "mysql_native_password", 21);
+	assert_int_equal(s.data.n, 20);
+	free(p);
+	ms_buf_init(&b, 256);
+	assert_int_equal(ms_proto_auth_switch_encode(
+			     &b, "caching_sha2_password",
+			     (const uint8_t *)"01234567890123456789", 20),
+			 0);
+	assert_int_equal(b.len, 1 + 22 + 21);
+	assert_int_equal(
+	    ms_proto_auth_switch_parse((uint8_t *)b.ptr, b.len, &s, &err), 0);
+	assert_int_equal(s.plugin.n, 21);
+	assert_int_equal(s.data.n, 20);
+	assert_memory_equal(s.data.p, "01234567890123456789", 20);
+	/* AuthMoreData: fast auth OK */
+	assert_int_equal(ms_proto_auth_switch_parse((const uint8_t *)"\x01\x03",
+						    2, &s, &err),
+			 0);
+	assert_int_equal(s.plugin.n, 0);
+	assert_int_equal(s.data.n, 1);
+	assert_int_equal(s.data.p[0], 3);
+	/* old-style switch: 0xfe alone */
+	assert_int_equal(
+	    ms_proto_auth_switch_parse((const uint8_t *)"\xfe", 1, &s, &err),
+	    0);
+	assert_int_equal(s.plugin.n + s.data.n, 0);
+	assert_int_equal(
+	    ms_proto_auth_switch_parse((const uint8_t *)"\x00", 1, &s, &err),
+	    MS_ECORRUPT);
+	assert_int_equal(ms_proto_auth_switch_parse(NULL, 0, &s, &err),
+			 MS_ECORRUPT);
+	ms_buf_free(&b);
+}
+
+/* ---- auth arithmetic ---- */
+
+static void auth_native(void **state)
+{
+	uint8_t s1[20], s2[20], parsed[20], reply[20], learned[20];
+	const uint8_t *scramble = (const uint8_t *)"^rE=BtD4w}0sur^\\3)p}";
+	struct ms_hs_response r;
+	size_t n;
+	uint8_t *hs;
+	char hex[42];
+	int i;
+
+	(void)state;
+	/* SELECT PASSWORD('secret') */
+	ms_auth_native_hash("secret", 6, s1, s2);
+	hex[0] = '*';
+	for (i = 0; i < 20; i++)
+		snprintf(hex + 1 + 2 * i, 3, "%02X", s2[i]);
+	assert_string_equal(hex, "*14E65567ABDB5135D0CFD9A70B3032C179A49EE7");
+	assert_int_equal(
+	    ms_auth_native_hash_parse(
+		"*14e65567abdb5135d0cfd9a70b3032c179a49ee7", 41, parsed),
+	    0);
+	assert_memory_equal(parsed, s2, 20);
+	assert_int_equal(ms_auth_native_hash_parse(hex, 40, parsed), MS_EINVAL);
+	assert_int_equal(
+	    ms_auth_native_hash_parse(
+		"x14E65567ABDB5135D0CFD9A70B3032C179A49EE7", 41, parsed),
+	    MS_EINVAL);
+	assert_int_equal(
+	    ms_auth_native_hash_parse(
+		"*14E65567ABDB5135D0CFD9A70B3032C179A49EEG", 41, parsed),
+	    MS_EINVAL);
+	/* the real client's reply (password "secret") to the real greeting */
+	hs = unhex(cap_client_hs, &n);
+	assert_int_equal(ms_proto_hs_response_parse(hs, n, &r, NULL), 0);
+	assert_true(
+	    ms_auth_native_check(s2, scramble, r.auth.p, r.auth.n, learned));
+	assert_memory_equal(learned, s1, 20);
+	free(hs);
+	/* round trip: what the proxy answers a backend with, from stage1 */
+	ms_auth_native_reply(s1, scramble, reply);
+	memset(learned, 0, sizeof(learned));
+	assert_true(ms_auth_native_check(s2, scramble, reply, 20, learned));
+	assert_memory_equal(learned, s1, 20);
+	reply[3] ^= 1;
+	assert_false(ms_auth_native_check(s2, scramble, reply, 20, NULL));
+	assert_false(ms_auth_native_check(s2, scramble, reply, 19, NULL));
+	assert_false(ms_auth_native_check(s2, scramble, NULL, 0, NULL));
+	/* the empty password: an empty reply and an all-zero stage2 */
+	memset(parsed, 0, sizeof(parsed));
+	assert_true(ms_auth_native_check(parsed, scramble, NULL, 0, NULL));
+	ms_auth_native_hash("x", 1, NULL, s2);
+	ms_auth_native_hash("x", 1, s1, NULL);
+	ms_auth_native_reply(s1, scramble, reply);
+	assert_true(ms_auth_native_check(s2, scramble, reply, 20, NULL));
+}
+
+static void auth_sha2(void **state)
+{
+	const uint8_t *scramble = (const uint8_t *)"0123456789abcdefghij";
+	uint8_t dbl[32], once[32], mix[32], reply[32], in[52], got[32];
+	int i;
+
+	(void)state;
+	ms_auth_sha2_hash("secret", 6, dbl);
+	SHA256((const uint8_t *)"secret", 6, once);
+	SHA256(once, 32, mix);
+	assert_memory_equal(mix, dbl, 32);
+	/* the client's fast-path reply, computed independently */
+	memcpy(in, dbl, 32);
+	memcpy(in + 32, scramble, 20);
+	SHA256(in, sizeof(in), mix);
+	for (i = 0; i < 32; i++)
+		reply[i] = once[i] ^ mix[i];
+	assert_true(ms_auth_sha2_check(dbl, scramble, reply, 32, got));
+	assert_memory_equal(got, once, 32);
+	assert_true(ms_auth_sha2_check(dbl, scramble, reply, 32, NULL));
+	reply[31] ^= 0x80;
+	assert_false(ms_auth_sha2_check(dbl, scramble, reply, 32, NULL));
+	assert_false(ms_auth_sha2_check(dbl, scramble, reply, 31, NULL));
+	assert_false(ms_auth_sha2_check(dbl, scramble, NULL, 0, NULL));
+}
+
+/* ---- OK, ERR, EOF, tracking ---- */
+
+static void ok_captured_with_tracking(void **state)
+{
+	struct ms_ok ok;
+	struct ms_track t;
+	struct ms_err err;
+	size_t n, off = 0;
+	uint8_t *p = unhex(cap_eof_track[0], &n);
+	int rc;
+
+	(void)state;
+	assert_true(ms_proto_is_ok(p, n));
+	assert_int_equal(ms_proto_ok_parse(p, n, CAP_CAPS, &ok, &err), 0);
+	assert_int_equal(ok.header, 0);
+	assert_int_equal(ok.status, MS_SERVER_SESSION_STATE_CHANGED);
+	assert_int_equal(ok.info.n, 0);
+	assert_int_equal(ok.state.n, 0x22);
+	rc = ms_proto_track_next(&ok.state, &off, &t, &err);
+	assert_int_equal(rc, 1);
+	assert_int_equal(t.type, MS_TRACK_SYSTEM_VARIABLES);
+	assert_int_equal(t.name.n, 10);
+	assert_memory_equal(t.name.p, "autocommit", 10);
+	assert_int_equal(t.value.n, 3);
+	assert_memory_equal(t.value.p, "OFF", 3);
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_STATE_CHANGE);
+	assert_memory_equal(t.value.p, "1", 1);
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_TRANSACTION_STATE);
+	assert_int_equal(t.value.n, 8);
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_TRANSACTION_CHARACTERISTICS);
+	assert_int_equal(t.value.n, 0);
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 0);
+	free(p);
+	/* USE mysql: the schema entry */
+	p = unhex(cap_eof_use[0], &n);
+	assert_int_equal(ms_proto_ok_parse(p, n, CAP_CAPS, &ok, &err), 0);
+	off = 0;
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_SCHEMA);
+	assert_int_equal(t.name.n, 5);
+	assert_memory_equal(t.name.p, "mysql", 5);
+	free(p);
+	/* START TRANSACTION READ ONLY: characteristics text */
+	p = unhex(cap_eof_begin[0], &n);
+	assert_int_equal(ms_proto_ok_parse(p, n, CAP_CAPS, &ok, &err), 0);
+	assert_true(ok.status & MS_SERVER_STATUS_IN_TRANS);
+	assert_true(ok.status & MS_SERVER_STATUS_IN_TRANS_READONLY);
+	off = 0;
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(ms_proto_track_next(&ok.state, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_TRANSACTION_CHARACTERISTICS);
+	assert_int_equal(t.value.n, 28);
+	assert_memory_equal(t.value.p, "START TRANSACTION READ ONLY;", 28);
+	free(p);
+}
+
+static void ok_variants(void **state)
+{
+	/* without SESSION_TRACK the info runs to the end; with it, a lenenc
+	 * string that may be absent */
+	static const uint8_t plain[] = {0x00, 0xfc, 0x00, 0x01, 0x05, 0x02,
+					0x00, 0x01, 0x00, 'h',	'i'};
+	static const uint8_t track[] = {0x00, 0x01, 0x00, 0x02, 0x00,
+					0x00, 0x00, 0x02, 'h',	'i'};
+	struct ms_ok ok;
+	struct ms_err err;
+	uint32_t caps = MS_CLIENT_PROTOCOL_41;
+
+	(void)state;
+	assert_int_equal(
+	    ms_proto_ok_parse(plain, sizeof(plain), caps, &ok, &err), 0);
+	assert_int_equal(ok.affected_rows, 256);
+	assert_int_equal(ok.insert_id, 5);
+	assert_int_equal(ok.status, 2);
+	assert_int_equal(ok.warnings, 1);
+	assert_int_equal(ok.info.n, 2);
+	assert_int_equal(ms_proto_ok_parse(track, sizeof(track),
+					   caps | MS_CLIENT_SESSION_TRACK, &ok,
+					   &err),
+			 0);
+	assert_int_equal(ok.info.n, 2);
+	assert_memory_equal(ok.info.p, "hi", 2);
+	assert_int_equal(ms_proto_ok_parse(track, 7,
+					   caps | MS_CLIENT_SESSION_TRACK, &ok,
+					   &err),
+			 0);
+	assert_int_equal(ok.info.n, 0);
+	assert_int_equal(ms_proto_ok_parse(track, 9,
+					   caps | MS_CLIENT_SESSION_TRACK, &ok,
+					   &err),
+			 MS_ECORRUPT);
+	assert_int_equal(ms_proto_ok_parse(track, 6, caps, &ok, &err),
+			 MS_ECORRUPT);
+	assert_int_equal(ms_proto_ok_parse((const uint8_t *)"\x01\0\0\0\0\0\0",
+					   7, caps, &ok, &err),
+			 MS_ECORRUPT);
+	/* an OK-terminator (0xfe) */
+	assert_int_equal(
+	    ms_proto_ok_parse((const uint8_t *)"\xfe\0\0\x0a\0\0\0", 7, caps,
+			      &ok, &err),
+	    0);
+	assert_int_equal(ok.header, 0xfe);
+	assert_int_equal(ok.status, 0x0a);
+}
+
+static void ok_encode_for_clients(void **state)
+{
+	struct ms_ok ok, back;
+	struct ms_buf b;
+	struct ms_err err;
+	size_t n;
+	uint8_t *p = unhex(cap_eof_use[0], &n);
+
+	(void)state;
+	ms_buf_init(&b, 1024);
+	assert_int_equal(ms_proto_ok_parse(p, n, CAP_CAPS, &ok, &err), 0);
+	/* same caps: the same bytes */
+	assert_int_equal(ms_proto_ok_encode(&b, &ok, CAP_CAPS), 0);
+	assert_int_equal(b.len, n);
+	assert_memory_equal(b.ptr, p, n);
+	/* a client without session tracking: no state, flag cleared */
+	ms_buf_reset(&b);
+	assert_int_equal(
+	    ms_proto_ok_encode(&b, &ok, CAP_CAPS & ~MS_CLIENT_SESSION_TRACK),
+	    0);
+	assert_int_equal(b.len, 7);
+	assert_int_equal(ms_proto_ok_parse((uint8_t *)b.ptr, b.len,
+					   CAP_CAPS & ~MS_CLIENT_SESSION_TRACK,
+					   &back, &err),
+			 0);
+	assert_int_equal(back.status, 0);
+	assert_int_equal(back.info.n, 0);
+	/* info kept in both encodings */
+	ok.info = (struct ms_view){(const uint8_t *)"Rows matched: 1", 15};
+	ok.affected_rows = 0x1000000;
+	ok.insert_id = 251;
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_ok_encode(&b, &ok, CAP_CAPS), 0);
+	assert_int_equal(
+	    ms_proto_ok_parse((uint8_t *)b.ptr, b.len, CAP_CAPS, &back, &err),
+	    0);
+	assert_true(back.affected_rows == 0x1000000);
+	assert_int_equal(back.insert_id, 251);
+	assert_int_equal(back.info.n, 15);
+	assert_int_equal(back.state.n, ok.state.n);
+	assert_memory_equal(back.state.p, ok.state.p, ok.state.n);
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_ok_encode(&b, &ok, MS_CLIENT_PROTOCOL_41), 0);
+	assert_int_equal(ms_proto_ok_parse((uint8_t *)b.ptr, b.len,
+					   MS_CLIENT_PROTOCOL_41, &back, &err),
+			 0);
+	assert_int_equal(back.info.n, 15);
+	assert_memory_equal(back.info.p, "Rows matched: 1", 15);
+	ms_buf_free(&b);
+	free(p);
+}
+
+static void ok_truncations(void **state)
+{
+	static const char *const pkts[] = {cap_eof_track[0], cap_eof_begin[0],
+					   cap_eof_infile[1], cap_eof_use[0]};
+	struct ms_ok ok;
+	struct ms_track t;
+	struct ms_err err;
+	size_t i, k, n, off;
+	uint8_t *p, *q;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
+		p = unhex(pkts[i], &n);
+		for (k = 0; k < n; k++) {
+			q = dup_exact(p, k);
+			rc = ms_proto_ok_parse(q, k, CAP_CAPS, &ok, &err);
+			/* a prefix either fails or stops after the info
+			 * (the state is then absent, which is lenient) */
+			if (rc == 0) {
+				assert_int_equal(ok.state.n, 0);
+				assert_true(ok.info.p + ok.info.n <= q + k);
+			} else {
+				assert_int_equal(rc, MS_ECORRUPT);
+			}
+			free(q);
+		}
+		assert_int_equal(ms_proto_ok_parse(p, n, CAP_CAPS, &ok, &err),
+				 0);
+		/* every shorter state block fails while walking */
+		for (k = 0; k < ok.state.n; k++) {
+			struct ms_view v = {dup_exact(ok.state.p, k), k};
+
+			off = 0;
+			while ((rc = ms_proto_track_next(&v, &off, &t, &err)) ==
+			       1)
+				;
+			assert_true(rc == 0 || rc == MS_ECORRUPT);
+			free((void *)v.p);
+		}
+		free(p);
+	}
+}
+
+static void track_built(void **state)
+{
+	/* GTIDS (encoding byte + string), an unknown type, a malformed
+	 * system variable entry */
+	static const uint8_t st[] = {0x03, 0x05, 0x00, 0x03, '0', '-',
+				     '1',  0x09, 0x02, 'a',  'b'};
+	static const uint8_t badvar[] = {0x00, 0x02, 0x05, 'a'};
+	struct ms_view v = {st, sizeof(st)};
+	struct ms_track t;
+	struct ms_err err;
+	size_t off = 0;
+
+	(void)state;
+	assert_int_equal(ms_proto_track_next(&v, &off, &t, &err), 1);
+	assert_int_equal(t.type, MS_TRACK_GTIDS);
+	assert_int_equal(t.value.n, 3);
+	assert_memory_equal(t.value.p, "0-1", 3);
+	assert_int_equal(ms_proto_track_next(&v, &off, &t, &err), 1);
+	assert_int_equal(t.type, 9);
+	assert_int_equal(t.value.n, 2);
+	assert_memory_equal(t.value.p, "ab", 2);
+	assert_int_equal(ms_proto_track_next(&v, &off, &t, &err), 0);
+	v = (struct ms_view){badvar, sizeof(badvar)};
+	off = 0;
+	assert_int_equal(ms_proto_track_next(&v, &off, &t, &err), MS_ECORRUPT);
+	assert_non_null(strstr(err.msg, "system variable"));
+}
+
+static void err_and_eof(void **state)
+{
+	struct ms_errpkt e;
+	struct ms_buf b;
+	struct ms_err err;
+	size_t n, k;
+	uint8_t *p = unhex(cap_eof_error[0], &n), *q;
+
+	(void)state;
+	assert_true(ms_proto_is_err(p, n));
+	assert_int_equal(ms_proto_err_parse(p, n, &e, &err), 0);
+	assert_int_equal(e.code, 1146);
+	assert_string_equal(e.sqlstate, "42S02");
+	assert_int_equal(e.msg.n, n - 9);
+	for (k = 0; k < 9; k++) {
+		q = dup_exact(p, k);
+		assert_int_equal(ms_proto_err_parse(q, k, &e, &err),
+				 k == 3 ? 0 : MS_ECORRUPT);
+		free(q);
+	}
+	free(p);
+	/* without a SQLSTATE marker */
+	assert_int_equal(ms_proto_err_parse((const uint8_t *)"\xff\x10\x04oops",
+					    7, &e, &err),
+			 0);
+	assert_string_equal(e.sqlstate, "HY000");
+	assert_int_equal(e.msg.n, 4);
+	ms_buf_init(&b, 256);
+	assert_int_equal(
+	    ms_proto_err_encode(&b, 1045, "28000", "Access denied for %s", "u"),
+	    0);
+	assert_int_equal(ms_proto_err_parse((uint8_t *)b.ptr, b.len, &e, &err),
+			 0);
+	assert_int_equal(e.code, 1045);
+	assert_string_equal(e.sqlstate, "28000");
+	assert_int_equal(e.msg.n, 19);
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_err_encode(&b, 1, "bad", "x"), 0);
+	assert_int_equal(ms_proto_err_parse((uint8_t *)b.ptr, b.len, &e, &err),
+			 0);
+	assert_string_equal(e.sqlstate, "HY000");
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_eof_encode(&b, 3, 0x0a), 0);
+	assert_int_equal(b.len, 5);
+	assert_true(ms_proto_is_eof((uint8_t *)b.ptr, b.len, 0));
+	assert_int_equal(ms_proto_eof_status((uint8_t *)b.ptr, b.len), 0x0a);
+	assert_int_equal(ms_proto_eof_status((uint8_t *)b.ptr, 4), 0);
+	assert_int_equal(
+	    ms_proto_eof_status((const uint8_t *)"\x00\0\0\x0a\0", 5), 0);
+	ms_buf_free(&b);
+}
+
+static void packet_kinds(void **state)
+{
+	uint8_t row[16];
+
+	(void)state;
+	assert_true(ms_proto_is_ok((const uint8_t *)"\0\0\0\2\0\0\0", 7));
+	assert_false(ms_proto_is_ok((const uint8_t *)"\0\0\0\2\0\0", 6));
+	assert_false(ms_proto_is_ok((const uint8_t *)"\xfe\0\0\2\0\0\0", 7));
+	assert_true(ms_proto_is_err((const uint8_t *)"\xff", 1));
+	assert_false(ms_proto_is_err((const uint8_t *)"\x00", 1));
+	assert_false(ms_proto_is_err(NULL, 0));
+	/* 0xfe: an EOF below 9 bytes; a row holding an 8-byte lenenc
+	 * length is longer */
+	memset(row, 0, sizeof(row));
+	row[0] = 0xfe;
+	assert_true(ms_proto_is_eof(row, 5, 0));
+	assert_true(ms_proto_is_eof(row, 8, 0));
+	assert_false(ms_proto_is_eof(row, 9, 0));
+	assert_false(ms_proto_is_eof(row, 12, 0));
+	assert_true(ms_proto_is_eof(row, 12, MS_CLIENT_DEPRECATE_EOF));
+	assert_true(ms_proto_is_eof(row, MS_PROTO_MAX_FRAG - 1,
+				    MS_CLIENT_DEPRECATE_EOF));
+	assert_false(
+	    ms_proto_is_eof(row, MS_PROTO_MAX_FRAG, MS_CLIENT_DEPRECATE_EOF));
+	assert_false(ms_proto_is_eof(row, 0, 0));
+	row[0] = 0x00;
+	assert_false(ms_proto_is_eof(row, 5, 0));
+}
+
+/* ---- prepared statements and change user ---- */
+
+static void exec_packets(void **state)
+{
+	struct ms_exec e;
+	struct ms_buf b;
+	struct ms_err err;
+	size_t n, k;
+	uint8_t *p = unhex(cap_eof_exec_payload, &n), *q;
+	/* the same without types (bound flag 0) */
+	static const uint8_t nt[] = {0x17, 0x10, 0, 0, 0, 0x00, 1, 0, 0, 0,
+				     0x00, 0x00, 1, 2, 3, 4,	5, 6, 7, 8};
+
+	(void)state;
+	assert_int_equal(ms_proto_stmt_id(p), 0x10);
+	assert_int_equal(ms_proto_exec_parse(p, n, 1, &e, &err), 0);
+	assert_int_equal(e.stmt_id, 0x10);
+	assert_int_equal(e.flags, 0);
+	assert_true(e.new_params);
+	assert_int_equal(e.types.n, 2);
+	assert_memory_equal(e.types.p, "\x08\x00", 2);
+	assert_int_equal(e.types_off, 11);
+	for (k = 0; k < 14; k++) {
+		q = dup_exact(p, k);
+		assert_int_equal(ms_proto_exec_parse(q, k, 1, &e, &err),
+				 MS_ECORRUPT);
+		free(q);
+	}
+	/* types added to an execute that had none */
+	assert_int_equal(ms_proto_exec_parse(nt, sizeof(nt), 1, &e, &err), 0);
+	assert_false(e.new_params);
+	assert_int_equal(e.types.n, 0);
+	ms_buf_init(&b, 256);
+	assert_int_equal(ms_proto_exec_with_types(&b, nt, sizeof(nt), &e,
+						  (const uint8_t *)"\x08\x00",
+						  1),
+			 0);
+	assert_int_equal(b.len, n);
+	assert_memory_equal(b.ptr, p, 12);
+	assert_memory_equal(b.ptr + 12, "\x08\x00\x01\x02", 4);
+	/* replacing the types an execute already had */
+	assert_int_equal(ms_proto_exec_parse(p, n, 1, &e, &err), 0);
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_exec_with_types(
+			     &b, p, n, &e, (const uint8_t *)"\x03\x80", 1),
+			 0);
+	assert_int_equal(b.len, n);
+	assert_memory_equal(b.ptr + 12, "\x03\x80", 2);
+	assert_memory_equal(b.ptr + 14, p + 14, n - 14);
+	/* no parameters: copied as is */
+	assert_int_equal(ms_proto_exec_parse(p, 10, 0, &e, &err), 0);
+	assert_int_equal(e.types_off, 10);
+	ms_buf_reset(&b);
+	assert_int_equal(ms_proto_exec_with_types(&b, p, 10, &e, NULL, 0), 0);
+	assert_int_equal(b.len, 10);
+	/* 9 parameters: a 2-byte null bitmap */
+	assert_int_equal(ms_proto_exec_parse(nt, sizeof(nt), 9, &e, &err),
+			 MS_ECORRUPT);
+	/* not an execute */
+	p[0] = 0x16;
+	assert_int_equal(ms_proto_exec_parse(p, n, 1, &e, &err), MS_ECORRUPT);
+	/* statement ids rewritten in place */
+	ms_proto_stmt_id_set(p, 0xa1b2c3d4);
+	assert_int_equal(ms_proto_stmt_id(p), 0xa1b2c3d4);
+	assert_memory_equal(p + 1, "\xd4\xc3\xb2\xa1", 4);
+	assert_int_equal(p[5], 0);
+	ms_buf_free(&b);
+	free(p);
+}
+
+static void change_user_packets(void **state)
+{
+	static const char full[] =
+	    "626f620014" /* bob, 20-byte auth */
+	    "0102030405060708090a0b0c0d0e0f1011121314"
+	    "73686f7000"				   /* shop */
+	    "2d00"					   /* charset 45 */
+	    "6d7973716c5f6e61746976655f70617373776f726400" /* plugin */
+	    "0401610162";				   /* attrs */
+	struct ms_change_user c;
+	struct ms_err err;
+	uint32_t caps = MS_PROXY_CAPS;
+	size_t n, k;
+	uint8_t *p = unhex(full, &n), *q;
+	int rc;
+
+	(void)state;
+	assert_int_equal(ms_proto_change_user_parse(p, n, caps, &c, &err), 0);
+	assert_int_equal(c.user.n, 3);
+	assert_memory_equal(c.user.p, "bob", 3);
+	assert_int_equal(c.auth.n, 20);
+	assert_int_equal(c.auth.p[19], 0x14);
+	assert_int_equal(c.db.n, 4);
+	assert_int_equal(c.charset, 45);
+	assert_int_equal(c.plugin.n, 21);
+	assert_int_equal(c.attrs.n, 4);
+	assert_memory_equal(c.attrs.p, "\x01\x61\x01\x62", 4);
+	/* old clients stop after the schema */
+	assert_int_equal(ms_proto_change_user_parse(p, 30, caps, &c, &err), 0);
+	assert_int_equal(c.charset, 0);
+	assert_int_equal(c.plugin.n, 0);
+	/* every prefix: an error or views inside it */
+	for (k = 0; k < n; k++) {
+		q = dup_exact(p, k);
+		rc = ms_proto_change_user_parse(q, k, caps, &c, &err);
+		if (rc == 0) {
+			assert_true(c.attrs.p + c.attrs.n <= q + k);
+			assert_true(c.auth.p + c.auth.n <= q + k);
+		} else {
+			assert_int_equal(rc, MS_ECORRUPT);
+		}
+		if (k > 4 && k < 25)
+			assert_int_equal(rc, MS_ECORRUPT);
+		free(q);
+	}
+	/* without SECURE_CONNECTION the auth is a NUL-terminated string */
+	assert_int_equal(
+	    ms_proto_change_user_parse((const uint8_t *)"u\0pw\0db\0", 8,
+				       MS_CLIENT_PROTOCOL_41, &c, &err),
+	    0);
+	assert_int_equal(c.auth.n, 2);
+	assert_int_equal(c.db.n, 2);
+	assert_int_equal(ms_proto_change_user_parse(p, 0, caps, &c, &err),
+			 MS_ECORRUPT);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(frame_header),
+	    cmocka_unit_test(frame_small_and_empty),
+	    cmocka_unit_test(frame_large),
+	    cmocka_unit_test(lenenc_boundaries),
+	    cmocka_unit_test(reader_fields),
+	    cmocka_unit_test(writer_fields),
+	    cmocka_unit_test(greeting_captured),
+	    cmocka_unit_test(greeting_mysql8_built),
+	    cmocka_unit_test(greeting_errors),
+	    cmocka_unit_test(hs_response_captured),
+	    cmocka_unit_test(hs_response_roundtrip),
+	    cmocka_unit_test(hs_response_errors),
+	    cmocka_unit_test(auth_switch_packets),
+	    cmocka_unit_test(auth_native),
+	    cmocka_unit_test(auth_sha2),
+	    cmocka_unit_test(ok_captured_with_tracking),
+	    cmocka_unit_test(ok_variants),
+	    cmocka_unit_test(ok_encode_for_clients),
+	    cmocka_unit_test(ok_truncations),
+	    cmocka_unit_test(track_built),
+	    cmocka_unit_test(err_and_eof),
+	    cmocka_unit_test(packet_kinds),
+	    cmocka_unit_test(exec_packets),
+	    cmocka_unit_test(change_user_packets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
