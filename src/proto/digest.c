@@ -231,8 +231,12 @@ static int number_word(const char *s, const struct ms_lex_tok *t)
 
 	if (k > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		return hex_digits(p + 2, k - 2);
-	if (k > 2 && p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
-		return strspn(p + 2, "01") >= k - 2 ? 1 : 0;
+	if (k > 2 && p[0] == '0' && (p[1] == 'b' || p[1] == 'B')) {
+		for (i = 2; i < k; i++)
+			if (p[i] != '0' && p[i] != '1')
+				return 0;
+		return 1;
+	}
 	while (i < k && p[i] >= '0' && p[i] <= '9')
 		i++;
 	if (i == 0)

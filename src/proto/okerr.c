@@ -110,6 +110,18 @@ int ms_proto_ok_encode(struct ms_buf *out, const struct ms_ok *ok,
 	return rc;
 }
 
+static bool sqlstate_ok(const uint8_t *s)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z')))
+			return false;
+	return true;
+}
+
 int ms_proto_err_parse(const uint8_t *p, size_t n, struct ms_errpkt *e,
 		       struct ms_err *err)
 {
@@ -132,6 +144,10 @@ int ms_proto_err_parse(const uint8_t *p, size_t n, struct ms_errpkt *e,
 		if (r.bad)
 			return MS_ERR(err, MS_ECORRUPT,
 				      "ERR packet: truncated SQLSTATE");
+		if (!sqlstate_ok(st))
+			return MS_ERR(err, MS_ECORRUPT,
+				      "ERR packet: SQLSTATE is not 5 letters "
+				      "or digits");
 		memcpy(e->sqlstate, st, 5);
 		e->sqlstate[5] = '\0';
 	}

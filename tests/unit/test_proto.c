@@ -908,6 +908,11 @@ static void err_and_eof(void **state)
 		free(q);
 	}
 	free(p);
+	/* a SQLSTATE that is not 5 letters or digits */
+	assert_int_equal(ms_proto_err_parse((const uint8_t *)"\xff\x10\x04#42\0"
+							     "02x",
+					    10, &e, &err),
+			 MS_ECORRUPT);
 	/* without a SQLSTATE marker */
 	assert_int_equal(ms_proto_err_parse((const uint8_t *)"\xff\x10\x04oops",
 					    7, &e, &err),

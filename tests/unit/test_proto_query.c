@@ -184,6 +184,8 @@ static void digest_texts(void **state)
 	    1000, "INSERT INTO t VALUES (?, -?, ?, ?, ?, ?, ?, ?, ?, NULL)");
 	expect_digest("select t.a, t1.5x, db.t2.c from db.t2", 1000,
 		      "SELECT t.a, t1.5x, db.t2.c FROM db.t2");
+	expect_digest("SELECT 0b101, 0b12, 0x1g FROM t", 1000,
+		      "SELECT ?, 0b12, 0x1g FROM t");
 	expect_digest("SELECT 1abc, abc1 FROM t", 1000,
 		      "SELECT 1abc, abc1 FROM t");
 	expect_digest("/*!40101 SET NAMES utf8 */", 1000, "SET NAMES utf8");
