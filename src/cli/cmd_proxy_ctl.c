@@ -1,14 +1,723 @@
-/* `myshift proxy-ctl`: a small HTTP client for the proxy's admin API.
- * (Being written: see issue 7.) */
+/* `myshift proxy-ctl`: a small HTTP client for the proxy's admin API
+ * (docs/proxy-admin.md). One blocking request per call: HTTP/1.0 style
+ * with "Connection: close", read to EOF, status line parsed, JSON body
+ * printed as it came (--json) or as text for people. `move` starts a move
+ * and polls its progress until it is done. */
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "proxy/proxy.h"
 
 const struct ms_optdef ms_proxy_ctl_optdefs[] = {
+    {"args", MS_OPT_ARGS, "COMMAND [ARGS]",
+     "status | sessions | routes | route ROUTE BACKEND | pause [ROUTE] | "
+     "resume [ROUTE] | move [ROUTE] BACKEND | metrics"},
+    {"admin", MS_OPT_VALUE, "ADDR",
+     "the proxy's admin address (default $MYSHIFT_PROXY_ADMIN, else "
+     "127.0.0.1:6034)"},
+    {"admin-token-file", MS_OPT_VALUE, "FILE",
+     "file holding the admin token (default: $MYSHIFT_PROXY_TOKEN)"},
+    {"timeout", MS_OPT_VALUE, "SECONDS",
+     "how long `move` waits for the move to end (default 60)"},
     MS_CLI_COMMON_OPTS,
     {NULL, 0, NULL, NULL},
 };
 
+#define CTL_IO_TIMEOUT_MS 10000
+#define CTL_MAX_ANSWER	  (64u << 20)
+#define CTL_TOKEN_MAX	  4096
+
+struct ctl {
+	char host[256];
+	char port[8];
+	const char *addr; /* as given, for messages */
+	char *token;
+	bool json;
+	double timeout_s;
+};
+
+/* ---- options ---- */
+
+static int ctl_addr(struct ctl *c, const char *addr, struct ms_err *err)
+{
+	const char *h = addr, *e, *colon;
+	size_t hl;
+
+	if (*addr == '[') {
+		h = addr + 1;
+		e = strchr(h, ']');
+		colon = e ? e + 1 : NULL;
+		if (colon && *colon != ':')
+			colon = NULL;
+	} else {
+		colon = strrchr(addr, ':');
+		e = colon;
+	}
+	if (!e || !colon || e == h || strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= sizeof(c->port) ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return MS_ERR(err, MS_EUSAGE,
+			      "admin address '%s': expected HOST:PORT or "
+			      "[IPV6]:PORT",
+			      addr);
+	hl = (size_t)(e - h);
+	if (hl >= sizeof(c->host))
+		return MS_ERR(err, MS_EUSAGE, "admin address '%s': too long",
+			      addr);
+	memcpy(c->host, h, hl);
+	c->host[hl] = '\0';
+	snprintf(c->port, sizeof(c->port), "%s", colon + 1);
+	c->addr = addr;
+	return 0;
+}
+
+/* The token: the file's first line, or the environment's. */
+static int ctl_token(struct ctl *c, const char *file, struct ms_err *err)
+{
+	char buf[CTL_TOKEN_MAX + 2];
+	const char *env = getenv("MYSHIFT_PROXY_TOKEN");
+	size_t n = 0;
+	FILE *f;
+
+	if (file) {
+		f = fopen(file, "r");
+		if (!f)
+			return MS_ERR(err, MS_EUSAGE,
+				      "--admin-token-file %s: %s", file,
+				      strerror(errno));
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		if (n > CTL_TOKEN_MAX)
+			return MS_ERR(err, MS_EUSAGE,
+				      "--admin-token-file %s: over %d bytes",
+				      file, CTL_TOKEN_MAX);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+	} else if (env && *env) {
+		snprintf(buf, sizeof(buf), "%s", env);
+	} else {
+		return MS_ERR(err, MS_EUSAGE,
+			      "no admin token: use --admin-token-file FILE or "
+			      "set MYSHIFT_PROXY_TOKEN");
+	}
+	n = strlen(buf);
+	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (!n)
+		return MS_ERR(err, MS_EUSAGE, "the admin token %s%s is empty",
+			      file ? "in " : "from MYSHIFT_PROXY_TOKEN",
+			      file ? file : "");
+	c->token = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	if (!c->token || ms_log_secret_add(c->token))
+		return MS_ERR(err, MS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int ctl_setup(struct ctl *c, const struct ms_opts *opts,
+		     struct ms_err *err)
+{
+	const char *addr = ms_opts_get(opts, "admin");
+	const char *t = ms_opts_get(opts, "timeout");
+	int rc;
+
+	if (!addr)
+		addr = getenv("MYSHIFT_PROXY_ADMIN");
+	if (!addr || !*addr)
+		addr = MS_PROXY_ADMIN_DEFAULT;
+	rc = ctl_addr(c, addr, err);
+	if (rc)
+		return rc;
+	c->json = ms_opts_flag(opts, "json");
+	c->timeout_s = 60;
+	if (t) {
+		char *end;
+
+		c->timeout_s = strtod(t, &end);
+		if (end == t || *end || !(c->timeout_s > 0) ||
+		    c->timeout_s > 86400)
+			return MS_ERR(err, MS_EUSAGE,
+				      "%s: '%s' is not a number of seconds "
+				      "between 0 and 86400",
+				      ms_opts_origin(opts, "timeout"), t);
+	}
+	return ctl_token(c, ms_opts_get(opts, "admin-token-file"), err);
+}
+
+/* ---- HTTP ---- */
+
+/* A connected blocking socket with I/O timeouts, or -1 with <err>. */
+static int ctl_connect(const struct ctl *c, struct ms_err *err)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct timeval tv = {CTL_IO_TIMEOUT_MS / 1000, 0};
+	int fd = -1, e = 0, gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	gai = getaddrinfo(c->host, c->port, &hints, &res);
+	if (gai) {
+		MS_ERR(err, MS_ECONNECT,
+		       "cannot reach the proxy's admin API at %s: %s", c->addr,
+		       gai_strerror(gai));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		/* a blocking connect obeys SO_SNDTIMEO on Linux */
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		e = errno == EINPROGRESS ? ETIMEDOUT : errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		MS_ERR(err, MS_ECONNECT,
+		       "cannot reach the proxy's admin API at %s: %s (is "
+		       "`myshift proxy` running?)",
+		       c->addr, strerror(e ? e : ECONNREFUSED));
+	return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* <method> <target> to the proxy; *<status> and the body (in <body>, from
+ * its start) on success. */
+static int ctl_http(const struct ctl *c, const char *method, const char *target,
+		    int *status, struct ms_buf *body, struct ms_err *err)
+{
+	char chunk[16384];
+	struct ms_buf req, ans;
+	const char *sep;
+	int fd, rc = 0, minor;
+	ssize_t n;
+
+	fd = ctl_connect(c, err);
+	if (fd < 0)
+		return err ? err->code : MS_ECONNECT;
+	ms_buf_init(&req, 8192);
+	ms_buf_init(&ans, CTL_MAX_ANSWER);
+	rc = ms_buf_addf(&req,
+			 "%s %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer "
+			 "%s\r\nUser-Agent: myshift-proxy-ctl\r\nConnection: "
+			 "close\r\n\r\n",
+			 method, target, c->addr, c->token);
+	if (rc)
+		MS_ERR(err, rc, "request too long");
+	else if (send_all(fd, req.ptr, req.len))
+		rc = MS_ERR(err, MS_EIO, "sending to %s: %s", c->addr,
+			    strerror(errno));
+	while (!rc) {
+		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = MS_ERR(err, errno == EAGAIN ? MS_ETIMEOUT : MS_EIO,
+				    "reading the answer from %s: %s", c->addr,
+				    errno == EAGAIN ? "timed out"
+						    : strerror(errno));
+		else if (ms_buf_add(&ans, chunk, (size_t)n))
+			rc = MS_ERR(err, MS_ETOOLARGE,
+				    "the answer from %s is over %u bytes",
+				    c->addr, CTL_MAX_ANSWER);
+	}
+	close(fd);
+	memset(req.ptr, 0, req.len); /* it holds the token */
+	ms_buf_free(&req);
+	if (!rc) {
+		sep = strstr(ms_buf_str(&ans), "\r\n\r\n");
+		if (!sep || sscanf(ms_buf_str(&ans), "HTTP/1.%d %3d ", &minor,
+				   status) != 2)
+			rc = MS_ERR(err, MS_EIO,
+				    "%s did not answer in HTTP (is it the "
+				    "proxy's admin address?)",
+				    c->addr);
+		else
+			rc = ms_buf_add(body, sep + 4,
+					ans.len - (size_t)(sep + 4 - ans.ptr));
+	}
+	ms_buf_free(&ans);
+	return rc;
+}
+
+/* Calls the API and hands back the parsed JSON (or the raw text when
+ * <text> is set); HTTP errors become usage (4xx) or runtime (5xx)
+ * errors carrying the answer's "error" message. */
+static int ctl_call(const struct ctl *c, const char *method, const char *target,
+		    json_t **out, struct ms_buf *text, struct ms_err *err)
+{
+	struct ms_buf body;
+	json_error_t je;
+	json_t *o = NULL;
+	int status = 0, rc;
+
+	ms_buf_init(&body, CTL_MAX_ANSWER);
+	rc = ctl_http(c, method, target, &status, &body, err);
+	if (rc) {
+		ms_buf_free(&body);
+		return rc;
+	}
+	if (status >= 400 || !text)
+		o = json_loadb(body.ptr ? body.ptr : "", body.len, 0, &je);
+	if (status >= 400) {
+		const char *msg =
+		    json_string_value(json_object_get(o, "error"));
+
+		rc = MS_ERR(err, status >= 500 ? MS_EINTERNAL : MS_EUSAGE,
+			    "%s %s: HTTP %d: %s", method, target, status,
+			    msg ? msg : "no message");
+		json_decref(o);
+	} else if (text) {
+		rc = ms_buf_add(text, body.ptr ? body.ptr : "", body.len);
+	} else if (!o) {
+		rc = MS_ERR(err, MS_EIO, "%s %s: the answer is not JSON: %s",
+			    method, target, je.text);
+	} else {
+		*out = o;
+	}
+	ms_buf_free(&body);
+	return rc;
+}
+
+/* Appends <s> percent-encoded (unreserved characters as they are). */
+static int add_enc(struct ms_buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && !rc; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~%", ch) ||
+		    ch == '*')
+			rc = ch == '%' ? ms_buf_addstr(b, "%25")
+				       : ms_buf_addc(b, (char)ch);
+		else
+			rc = ms_buf_addf(b, "%%%02X", ch);
+	}
+	return rc;
+}
+
+/* ---- text output ---- */
+
+static void scalar_text(const json_t *v, char *out, size_t size)
+{
+	char *s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(out, size, "%s", json_string_value(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(out, size, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+		break;
+	case JSON_REAL:
+		snprintf(out, size, "%.3f", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		snprintf(out, size, "yes");
+		break;
+	case JSON_FALSE:
+		snprintf(out, size, "no");
+		break;
+	case JSON_NULL:
+		snprintf(out, size, "-");
+		break;
+	default:
+		s = json_dumps(v, JSON_COMPACT);
+		snprintf(out, size, "%s", s ? s : "?");
+		free(s);
+	}
+}
+
+/* An array of objects as a table: one column per key, in the order keys
+ * first appear. */
+static void print_table(const json_t *a, const char *indent)
+{
+	const char *cols[32];
+	size_t ncols = 0, w[32], i, k;
+	char cell[256];
+	const char *key;
+	json_t *o, *v;
+
+	json_array_foreach(a, i, o)
+	{
+		json_object_foreach((json_t *)o, key, v)
+		{
+			for (k = 0; k < ncols && strcmp(cols[k], key); k++)
+				;
+			if (k == ncols && ncols < 32) {
+				cols[ncols] = key;
+				w[ncols++] = strlen(key);
+			}
+		}
+	}
+	json_array_foreach(a, i, o) for (k = 0; k < ncols; k++)
+	{
+		v = json_object_get(o, cols[k]);
+		scalar_text(v ? v : json_null(), cell, sizeof(cell));
+		if (strlen(cell) > w[k])
+			w[k] = strlen(cell);
+	}
+	ms_print_safe(stdout, "%s", indent);
+	for (k = 0; k < ncols; k++) {
+		char up[64];
+		size_t j;
+
+		for (j = 0; cols[k][j] && j < sizeof(up) - 1; j++)
+			up[j] = (char)(cols[k][j] >= 'a' && cols[k][j] <= 'z'
+					   ? cols[k][j] - 32
+					   : cols[k][j]);
+		up[j] = '\0';
+		ms_print_safe(stdout, "%-*s%s", (int)w[k], up,
+			      k + 1 < ncols ? "  " : "\n");
+	}
+	json_array_foreach(a, i, o)
+	{
+		ms_print_safe(stdout, "%s", indent);
+		for (k = 0; k < ncols; k++) {
+			v = json_object_get(o, cols[k]);
+			scalar_text(v ? v : json_null(), cell, sizeof(cell));
+			ms_print_safe(stdout, "%-*s%s", (int)w[k], cell,
+				      k + 1 < ncols ? "  " : "\n");
+		}
+	}
+}
+
+/* An object as "key: value" lines, arrays of objects as tables. */
+static void print_object(const json_t *o)
+{
+	char cell[512];
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, key, v)
+	{
+		if (json_is_array(v) && json_array_size(v) &&
+		    json_is_object(json_array_get(v, 0))) {
+			ms_print_safe(stdout, "%s:\n", key);
+			print_table(v, "  ");
+			continue;
+		}
+		scalar_text(v, cell, sizeof(cell));
+		ms_print_safe(stdout, "%s: %s\n", key, cell);
+	}
+}
+
+static void print_list(const json_t *a, const char *what)
+{
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		ms_print_safe(stdout, "no %s\n", what);
+	else
+		print_table(a, "");
+}
+
+/* ---- commands ---- */
+
+static int cmd_get(const struct ctl *c, const char *path, const char *what,
+		   struct ms_err *err)
+{
+	json_t *o = NULL;
+	int rc = ctl_call(c, "GET", path, &o, NULL, err);
+
+	if (rc)
+		return rc;
+	if (c->json)
+		ms_cli_print_json(o);
+	else {
+		if (json_is_array(o))
+			print_list(o, what);
+		else
+			print_object(o);
+		json_decref(o);
+	}
+	return 0;
+}
+
+static int cmd_metrics(const struct ctl *c, struct ms_err *err)
+{
+	struct ms_buf text;
+	int rc;
+
+	ms_buf_init(&text, CTL_MAX_ANSWER);
+	rc = ctl_call(c, "GET", "/metrics", NULL, &text, err);
+	if (!rc)
+		ms_print_safe(stdout, "%s", ms_buf_str(&text));
+	ms_buf_free(&text);
+	return rc;
+}
+
+/* POST <path> with up to two parameters (NULL values left out). */
+static int cmd_post(const struct ctl *c, const char *path, const char *n1,
+		    const char *v1, const char *n2, const char *v2, json_t **o,
+		    struct ms_err *err)
+{
+	struct ms_buf t;
+	char sep = '?';
+	int rc;
+
+	ms_buf_init(&t, 4096);
+	rc = ms_buf_addstr(&t, path);
+	if (!rc && v1) {
+		rc = ms_buf_addf(&t, "%c%s=", sep, n1);
+		if (!rc)
+			rc = add_enc(&t, v1);
+		sep = '&';
+	}
+	if (!rc && v2) {
+		rc = ms_buf_addf(&t, "%c%s=", sep, n2);
+		if (!rc)
+			rc = add_enc(&t, v2);
+	}
+	if (rc)
+		rc = MS_ERR(err, MS_EUSAGE, "arguments too long");
+	else
+		rc = ctl_call(c, "POST", ms_buf_str(&t), o, NULL, err);
+	ms_buf_free(&t);
+	return rc;
+}
+
+static int cmd_simple_post(const struct ctl *c, const char *path,
+			   const char *n1, const char *v1, const char *n2,
+			   const char *v2, const char *done, struct ms_err *err)
+{
+	json_t *o = NULL;
+	int rc = cmd_post(c, path, n1, v1, n2, v2, &o, err);
+
+	if (rc)
+		return rc;
+	if (c->json)
+		ms_cli_print_json(o);
+	else {
+		ms_print_safe(stdout, "%s\n", done);
+		json_decref(o);
+	}
+	return 0;
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static double jnum(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void print_move(const json_t *m, bool finished)
+{
+	const json_t *errs = json_object_get(m, "errors");
+	const char *route = json_string_value(json_object_get(m, "route"));
+	const char *to = json_string_value(json_object_get(m, "to"));
+	size_t i;
+	json_t *e;
+
+	ms_print_safe(stdout,
+		      "move %lld (route %s to %s) %s: %lld moved, %lld "
+		      "failed, %lld unmovable, %lld pending; pause max %.1f "
+		      "ms, median %.1f ms\n",
+		      jint(m, "id"), route ? route : "*", to ? to : "?",
+		      finished ? "done" : "still running", jint(m, "moved"),
+		      jint(m, "failed"), jint(m, "unmovable"),
+		      jint(m, "pending"), jnum(m, "pause_ms_max"),
+		      jnum(m, "pause_ms_p50"));
+	json_array_foreach(errs, i, e)
+	{
+		char cell[512];
+
+		scalar_text(e, cell, sizeof(cell));
+		ms_print_safe(stdout, "  %s\n", cell);
+	}
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Starts a move and polls it until it is done or --timeout passes.
+ * Returns 0, or MS_EXIT_PROBLEM as a positive value when sessions were
+ * left (failed, unmovable or still pending). */
+static int cmd_move(const struct ctl *c, const char *route, const char *to,
+		    struct ms_err *err)
+{
+	struct timespec t0, now;
+	json_t *o = NULL, *m = NULL;
+	char path[64];
+	long long id;
+	bool done = false;
+	int rc;
+
+	rc = cmd_post(c, "/move", "route", route, "to", to, &o, err);
+	if (rc)
+		return rc;
+	id = jint(o, "id");
+	json_decref(o);
+	if (id <= 0)
+		return MS_ERR(err, MS_EIO, "the proxy answered no move id");
+	snprintf(path, sizeof(path), "/moves?id=%lld", id);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		rc = ctl_call(c, "GET", path, &m, NULL, err);
+		if (rc)
+			return rc;
+		const char *state =
+		    json_string_value(json_object_get(m, "state"));
+		done = state && strcmp(state, "done") == 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (done || (double)(now.tv_sec - t0.tv_sec) +
+				    (double)(now.tv_nsec - t0.tv_nsec) / 1e9 >=
+				c->timeout_s)
+			break;
+		json_decref(m);
+		m = NULL;
+		sleep_ms(20);
+	}
+	bool left = !done || jint(m, "failed") + jint(m, "unmovable") > 0;
+	if (c->json)
+		ms_cli_print_json(json_incref(m));
+	else
+		print_move(m, done);
+	if (!done)
+		ms_print_safe(stderr,
+			      "myshift proxy-ctl: move %lld still running "
+			      "after %.0f s (see GET /moves?id=%lld)\n",
+			      id, c->timeout_s, id);
+	json_decref(m);
+	return left ? MS_EXIT_PROBLEM : 0;
+}
+
+static int usage(const char *msg, struct ms_err *err)
+{
+	return MS_ERR(err, MS_EUSAGE, "%s (try 'myshift proxy-ctl --help')",
+		      msg);
+}
+
+static int run(const struct ctl *c, const struct ms_optval *a, size_t n,
+	       struct ms_err *err)
+{
+	const char *cmd = a[0].value;
+	char done[600];
+
+#define ARG(i) (n > (i) ? a[i].value : NULL)
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") ||
+	    !strcmp(cmd, "routes") || !strcmp(cmd, "metrics")) {
+		if (n != 1)
+			return usage("this command takes no arguments", err);
+		if (!strcmp(cmd, "metrics"))
+			return cmd_metrics(c, err);
+		return cmd_get(c,
+			       !strcmp(cmd, "status")	  ? "/status"
+			       : !strcmp(cmd, "sessions") ? "/sessions"
+							  : "/routes",
+			       cmd, err);
+	}
+	if (!strcmp(cmd, "route")) {
+		if (n != 3)
+			return usage("usage: route ROUTE BACKEND", err);
+		snprintf(done, sizeof(done), "route %s: new sessions go to %s",
+			 ARG(1), ARG(2));
+		return cmd_simple_post(c, "/routes/set", "route", ARG(1),
+				       "backend", ARG(2), done, err);
+	}
+	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
+		bool pause = cmd[0] == 'p';
+
+		if (n > 2)
+			return usage(pause ? "usage: pause [ROUTE]"
+					   : "usage: resume [ROUTE]",
+				     err);
+		snprintf(
+		    done, sizeof(done), "%s %s%s", pause ? "paused" : "resumed",
+		    ARG(1) ? "route " : "every route", ARG(1) ? ARG(1) : "");
+		return cmd_simple_post(c, pause ? "/pause" : "/resume", "route",
+				       ARG(1), NULL, NULL, done, err);
+	}
+	if (!strcmp(cmd, "move")) {
+		if (n < 2 || n > 3)
+			return usage("usage: move [ROUTE] BACKEND", err);
+		return n == 3 ? cmd_move(c, ARG(1), ARG(2), err)
+			      : cmd_move(c, NULL, ARG(1), err);
+	}
+#undef ARG
+	return MS_ERR(err, MS_EUSAGE,
+		      "unknown command '%s' (status, sessions, routes, route, "
+		      "pause, resume, move, metrics)",
+		      cmd);
+}
+
 int ms_cmd_proxy_ctl(const struct ms_opts *opts)
 {
-	(void)opts;
-	return MS_EXIT_USAGE;
+	struct ctl c;
+	struct ms_err err;
+	const struct ms_optval *args;
+	size_t nargs;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	ms_err_clear(&err);
+	signal(SIGPIPE, SIG_IGN);
+	args = ms_opts_list(opts, "args", &nargs);
+	if (nargs < 1)
+		rc = usage("a command is needed: status, sessions, routes, "
+			   "route, pause, resume, move or metrics",
+			   &err);
+	else
+		rc = ctl_setup(&c, opts, &err);
+	if (!rc)
+		rc = run(&c, args, nargs, &err);
+	if (c.token) {
+		memset(c.token, 0, strlen(c.token));
+		free(c.token);
+	}
+	if (rc > 0)
+		return rc; /* an exit code: the move left sessions */
+	if (rc)
+		return ms_cli_fail("proxy-ctl", &err);
+	return MS_EXIT_OK;
 }
