@@ -369,7 +369,8 @@ struct ms_resp {
 	bool cursor;	  /* EXECUTE opened a cursor (no rows follow) */
 	uint16_t status;  /* status flags of the last OK/EOF seen */
 	bool status_seen; /* <status> is from this response */
-	bool ok;	  /* the last packet was an OK (ms_proto_ok_parse) */
+	bool ok;	  /* the last packet was an OK (ms_proto_ok_parse);
+			     never a prepare OK */
 	bool err;	  /* the response ended with an ERR */
 	uint64_t rows;	  /* row packets seen, all result sets */
 	/* COM_STMT_PREPARE */

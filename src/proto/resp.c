@@ -282,7 +282,8 @@ static int on_prepare_ok(struct ms_resp *r, const uint8_t *p, size_t n,
 	r->num_params = ms_rd_u16(&rd);
 	if (rd.bad)
 		return bad(r, "prepare OK truncated", err);
-	r->ok = true;
+	/* not <ok>: a prepare OK is not an OK packet ms_proto_ok_parse
+	 * reads */
 	r->columns = r->num_columns;
 	if (r->num_params == 0)
 		return prep_cols(r);

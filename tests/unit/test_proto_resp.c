@@ -163,8 +163,10 @@ static void resp_prepare_execute_fetch(void **state)
 	assert_int_equal(r.num_params, 1);
 	assert_int_equal(r.num_columns, 2);
 	RUN(&r, MS_COM_STMT_PREPARE, CAP_CAPS, cap_eof_prepare_noparam);
+	assert_int_equal(r.stmt_id, 0x11);
 	assert_int_equal(r.num_params + r.num_columns, 0);
-	assert_true(r.ok);
+	assert_false(r.ok); /* a prepare OK is no OK packet */
+	assert_false(r.status_seen);
 	RUN(&r, MS_COM_STMT_PREPARE, CAP_CAPS, cap_eof_prepare_err);
 	assert_true(r.err);
 	RUN(&r, MS_COM_STMT_EXECUTE, CAP_CAPS, cap_eof_execute);
