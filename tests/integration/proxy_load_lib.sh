@@ -240,7 +240,7 @@ sb_check() { # sb_check WHAT FILE RC [DEADLOCKS]
 			echo " (all of them server deadlocks: Innodb_deadlocks +$dl)"), 0 reconnects"
 	else
 		fail "$what: sysbench exit $rc, errors '${e}' (server deadlocks meanwhile: $dl), reconnects '${r}':"
-		grep -E 'FATAL|ignored errors|reconnects|queries:|transactions:' "$f" | sed 's/^/    | /'
+		grep -E 'FATAL|ignored errors|reconnects|queries:|transactions:' "$f" | head -n 8 | sed 's/^/    | /'
 		[ -n "$proxy_log" ] && tail -n 15 "$proxy_log" | sed 's/^/    proxy | /'
 	fi
 }
@@ -249,39 +249,43 @@ sb_check() { # sb_check WHAT FILE RC [DEADLOCKS]
 # appends a marker SELECT and waits for it, so the output of one call is
 # what its statements printed (errors included, the client goes on with
 # --force).
-declare -A sess_pid=() sess_fd=() sess_seq=()
+declare -A sess_pid=() sess_fd=()
 sess_open() { # sess_open NAME [mariadb args...]
 	local n=$1 fd
 	shift
 	rm -f "$scratch/s-$n.in"
 	mkfifo "$scratch/s-$n.in"
-	MYSQL_PWD=$APP_PW mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" \
-		-u "$APP_USER" -N -B --unbuffered --force "$@" \
-		<"$scratch/s-$n.in" >"$scratch/s-$n.out" 2>&1 &
+	# The client must not hold the other sessions' FIFOs open: they would
+	# never see the end of their input.
+	(
+		for fd in "${sess_fd[@]}"; do exec {fd}>&-; done
+		MYSQL_PWD=$APP_PW exec mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" \
+			-u "$APP_USER" -N -B --unbuffered --force "$@" \
+			<"$scratch/s-$n.in" >"$scratch/s-$n.out" 2>&1
+	) &
 	sess_pid[$n]=$!
 	exec {fd}>"$scratch/s-$n.in"
 	sess_fd[$n]=$fd
-	sess_seq[$n]=0
 }
 # sess_send NAME SQL: sends without waiting; sess_recv NAME [SECONDS]
-# waits (20 s) for the answer of the last send and prints it.
-declare -A sess_from=()
+# waits (20 s) for the answer of the last send and prints it. What they
+# share lives in files, as both are often called in $(...) subshells.
 sess_send() {
-	local n=$1 k
-	k=$((sess_seq[$n] + 1))
-	sess_seq[$n]=$k
-	sess_from[$n]=$(($(wc -l <"$scratch/s-$n.out") + 1))
+	local n=$1 mark
+	mark="--end-$(date +%s%N)-$RANDOM--"
+	echo "$mark $(($(wc -l <"$scratch/s-$n.out") + 1))" >"$scratch/s-$n.mark"
 	# A client that exited must not take the test down with SIGPIPE.
 	(
 		trap '' PIPE
-		printf '%s;\nSELECT %s;\n' "$2" "'--end-$k--'" >&"${sess_fd[$n]}"
+		printf '%s;\nSELECT %s;\n' "$2" "'$mark'" >&"${sess_fd[$n]}"
 	) 2>/dev/null
 }
 sess_recv() {
-	local n=$1 k=${sess_seq[$1]} i
+	local n=$1 mark from i
+	read -r mark from <"$scratch/s-$n.mark"
 	for i in $(seq 1 $((${2:-20} * 10))); do
-		if grep -qx -- "--end-$k--" "$scratch/s-$n.out"; then
-			tail -n +"${sess_from[$n]}" "$scratch/s-$n.out" | grep -vx -- "--end-$k--"
+		if grep -qx -- "$mark" "$scratch/s-$n.out"; then
+			tail -n +"$from" "$scratch/s-$n.out" | grep -vx -- "$mark"
 			return 0
 		fi
 		if ! kill -0 "${sess_pid[$n]}" 2>/dev/null; then

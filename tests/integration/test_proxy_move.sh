@@ -90,11 +90,11 @@ sb_start() { # sb_start NAME SECONDS
 	t_start=$(date +%s.%N)
 	sb_dl=$(deadlocks)
 }
-sb_wait() { # sb_wait NAME -> checks the report
+sb_wait() { # sb_wait NAME WHAT: waits for sysbench and checks its report
 	wait "$sb_pid"
 	local rc=$?
 	sb_pid=
-	sb_check "$1" "$scratch/$1.txt" "$rc" $(($(deadlocks) - sb_dl))
+	sb_check "$2" "$scratch/$1.txt" "$rc" $(($(deadlocks) - sb_dl))
 }
 at() { # at SECONDS: sleep until SECONDS after sb_start
 	local d
@@ -108,7 +108,7 @@ move() {
 	ctl move default "$1" --json
 	t1=$(date +%s.%N)
 	mv=$(printf '%s' "$out" | jq -c . 2>/dev/null)
-	echo "   move to $1: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exit $rc: $out"
+	echo "   move to $1: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, exit $rc: ${mv:-$out}"
 	[ -n "$mv" ] || fail "proxy-ctl move default $1 --json: exit $rc, not JSON: $out $err"
 }
 mvf() { printf '%s' "$mv" | jq -r ".$1 // \"absent\""; }
@@ -153,7 +153,7 @@ sleep 4
 assert_eq "target binlog end does not move after the move back" "$t3" "$(binlog_end target)"
 s4=$(binlog_end source)
 if [ "$s3" != "$s4" ]; then pass "source binlog grows after the move back ($s3 -> $s4)"; else fail "source binlog stood still at $s3 after the move back"; fi
-sb_wait "A: oltp_read_write through two moves"
+sb_wait move "A: oltp_read_write through two moves"
 grep -E '^\[ *[0-9]+s \]' "$scratch/move.txt" | awk '{ printf "%s ", $7 }' |
 	sed 's/^/   tps per second: /'
 echo
@@ -174,7 +174,7 @@ if [ "${held:-0}" -gt 0 ]; then pass "$held sessions held while paused"; else fa
 sleep 1.5
 ctl resume
 assert_eq "proxy-ctl resume exit status" 0 "$rc"
-sb_wait "B: oltp_read_write through pause and resume"
+sb_wait pause "B: oltp_read_write through pause and resume"
 h1=$(metric myshift_proxy_held_statements_total)
 if [ -n "$h1" ] && [ "$h1" -gt "${h0:-0}" ]; then pass "held_total grew ($h0 -> $h1)"; else fail "held_total went '$h0' -> '$h1'"; fi
 maxl=$(sb_val "$scratch/pause.txt" max)
@@ -206,7 +206,7 @@ assert_eq "the temporary-table session's movable" false "$(printf '%s' "$tmp_ses
 assert_match "the temporary-table session's reason" "$tmp_sess" '[Tt]emporary'
 assert_eq "the temporary table after the move" "42	$sport" \
 	"$(sess_sql tmp "SELECT a, @@port FROM $db.tmp_it")"
-sb_wait "C: oltp_read_write with an unmovable session beside it"
+sb_wait temp "C: oltp_read_write with an unmovable session beside it"
 sess_close tmp
 assert_eq "the temporary-table client's exit status" 0 "$?"
 

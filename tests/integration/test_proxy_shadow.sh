@@ -25,7 +25,8 @@ app_user_create
 for role in source target; do
 	sql "$role" "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db;
 		CREATE TABLE $db.t (id INT PRIMARY KEY, v VARCHAR(32), n DECIMAL(10,2));
-		INSERT INTO $db.t SELECT seq, CONCAT('row-', seq), seq / 4 FROM seq_1_to_100"
+		INSERT INTO $db.t SELECT seq, CONCAT('row-', seq), seq / 4 FROM $db.seq_1_to_100" ||
+		{ echo "FAIL: cannot create $db.t on $role"; exit 1; }
 done
 
 proxy_start shadow --target "$MYSHIFT_TARGET" --shadow-rate 1
