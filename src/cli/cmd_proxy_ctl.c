@@ -471,6 +471,75 @@ static int cmd_get(const struct ctl *c, const char *path, const char *what,
 	return 0;
 }
 
+/* Labels `a="x",b="y"` (escapes \\ \" \n) of one sample into <o>;
+ * the position after the closing brace, NULL when malformed. */
+static const char *parse_labels(const char *p, json_t *o)
+{
+	char name[128], val[512];
+
+	while (*p && *p != '}') {
+		size_t n = 0, v = 0;
+
+		while (*p && *p != '=' && n < sizeof(name) - 1)
+			name[n++] = *p++;
+		name[n] = '\0';
+		if (p[0] != '=' || p[1] != '"')
+			return NULL;
+		for (p += 2; *p && *p != '"'; p++) {
+			char ch = *p;
+
+			if (ch == '\\' && p[1]) {
+				ch = *++p == 'n' ? '\n' : *p;
+			}
+			if (v < sizeof(val) - 1)
+				val[v++] = ch;
+		}
+		val[v] = '\0';
+		if (*p != '"')
+			return NULL;
+		json_object_set_new(o, name, json_string(val));
+		p++;
+		if (*p == ',')
+			p++;
+	}
+	return *p == '}' ? p + 1 : NULL;
+}
+
+/* The Prometheus text as [{"name", "labels": {...}, "value"}]. */
+static json_t *metrics_json(char *text)
+{
+	json_t *a = json_array();
+	char *next;
+
+	for (char *l = text; l && *l && a; l = next) {
+		json_t *labels;
+		char *name_end, *end;
+		const char *rest;
+		double v;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*l == '#' || *l == '\0')
+			continue;
+		name_end = l + strcspn(l, "{ ");
+		labels = json_object();
+		rest = name_end;
+		if (*name_end == '{')
+			rest = parse_labels(name_end + 1, labels);
+		if (!rest || *rest != ' ') {
+			json_decref(labels);
+			continue; /* not a sample line */
+		}
+		v = strtod(rest + 1, &end);
+		*name_end = '\0';
+		json_array_append_new(a,
+				      json_pack("{s:s,s:o,s:f}", "name", l,
+						"labels", labels, "value", v));
+	}
+	return a;
+}
+
 static int cmd_metrics(const struct ctl *c, struct ms_err *err)
 {
 	struct ms_buf text;
@@ -478,7 +547,10 @@ static int cmd_metrics(const struct ctl *c, struct ms_err *err)
 
 	ms_buf_init(&text, CTL_MAX_ANSWER);
 	rc = ctl_call(c, "GET", "/metrics", NULL, &text, err);
-	if (!rc)
+	if (!rc && c->json)
+		ms_cli_print_json(
+		    metrics_json(text.ptr ? text.ptr : (char *)""));
+	else if (!rc)
 		ms_print_safe(stdout, "%s", ms_buf_str(&text));
 	ms_buf_free(&text);
 	return rc;
