@@ -1,6 +1,9 @@
 # Helpers for the `myshift proxy` load tests (test_proxy_sysbench,
 # test_proxy_move, test_proxy_admin, test_proxy_shadow; sourced after
-# lib.sh). What decides whether a test passes is read from sysbench's own
+# lib.sh, instead of proxy_lib.sh: these tests start each proxy with their
+# own arguments and wait for its admin API too, and their client user may
+# use the schemas each test creates; both files name their helpers alike,
+# so source one of them). What decides whether a test passes is read from sysbench's own
 # report, the servers (as root over their sockets) and the admin API with
 # curl; proxy-ctl is exercised, not trusted.
 #
@@ -14,7 +17,8 @@
 #                                  Skips (77) when this myshift has no proxy
 #                                  engine yet. Sets proxy_port, admin_port,
 #                                  proxy_log.
-#   proxy_stop                     SIGTERM, wait (30 s) -> $proxy_rc
+#   proxy_stop                     SIGTERM, wait (30 s) -> $proxy_rc; fails
+#                                  the test on a sanitizer report
 #   proxy_alive                    is it running?
 #   admin METHOD PATH [TOKEN]      curl the admin API -> $http_code, $body
 #   ctl ARGS...                    myshift proxy-ctl ARGS -> $out $err $rc
@@ -156,6 +160,12 @@ proxy_stop() {
 	wait "$proxy_pid" 2>/dev/null
 	proxy_rc=$?
 	proxy_pid=
+	# Under the ASan+UBSan build a report lands in the proxy's log.
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$proxy_log"; then
+		fail "sanitizer report in the proxy's log:"
+		grep -E -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$proxy_log" |
+			head -n 40 | sed 's/^/    | /'
+	fi
 }
 
 # admin METHOD PATH [TOKEN]: TOKEN "-" sends no Authorization header.

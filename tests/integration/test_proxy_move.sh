@@ -209,5 +209,7 @@ assert_eq "the temporary table after the move" "42	$sport" \
 sb_wait temp "C: oltp_read_write with an unmovable session beside it"
 sess_close tmp
 assert_eq "the temporary-table client's exit status" 0 "$?"
+proxy_stop
+assert_eq "proxy exit status after SIGTERM" 0 "$proxy_rc"
 
 finish
