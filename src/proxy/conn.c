@@ -237,6 +237,11 @@ static long read_tls(struct ms_conn *c)
 		if (n > 0) {
 			ms_bq_commit(&c->in, (size_t)n);
 			total += (size_t)n;
+			/* nothing buffered in OpenSSL: the socket is the only
+			 * source, and epoll says when it has more (saves a
+			 * read() that would say EAGAIN) */
+			if (!SSL_has_pending(ssl))
+				break;
 			continue;
 		}
 		switch (SSL_get_error(ssl, n)) {
