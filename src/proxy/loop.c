@@ -183,8 +183,17 @@ int ms_loop_set(struct ms_loop *loop, int fd, int mask, ms_loop_fd_cb cb,
 	memset(&ev, 0, sizeof(ev));
 	ev.events = epoll_bits(mask);
 	ev.data.fd = fd;
-	if (epoll_ctl(loop->epfd, op, fd, &ev) < 0)
-		return MS_EIO;
+	if (epoll_ctl(loop->epfd, op, fd, &ev) < 0) {
+		/* an fd closed and reused without ms_loop_del, or added
+		 * behind the loop's back: take the other operation */
+		if (errno == ENOENT || errno == EEXIST)
+			op =
+			    op == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+		else
+			return MS_EIO;
+		if (epoll_ctl(loop->epfd, op, fd, &ev) < 0)
+			return MS_EIO;
+	}
 	s->mask = mask;
 	return 0;
 }
