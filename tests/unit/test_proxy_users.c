@@ -164,8 +164,8 @@ static void source_accounts(void **state)
 	add(&us, "app", "%", "mysql_native_password", HASH, NULL);
 	add(&us, "app", "10.0.%", "", HASH, NULL);
 	add(&us, "app", "10.0.0.5", "mysql_native_password", HASH, NULL);
-	add(&us, "app", "10.0.0.0/255.255.0.0", "mysql_native_password",
-	    HASH, NULL);
+	add(&us, "app", "10.0.0.0/255.255.0.0", "mysql_native_password", HASH,
+	    NULL);
 	add(&us, "app", "10.%", "mysql_native_password", HASH, NULL);
 	add(&us, "root", "localhost", "", "", NULL);
 	add(&us, "sha", "%", "caching_sha2_password", "$A$005$xx", NULL);
