@@ -39,7 +39,8 @@ sub check {
 }
 
 my $dsn = "DBI:MariaDB:database=$o{schema};host=$o{host};port=$o{port};"
-    . 'mariadb_server_prepare=1;mariadb_connect_timeout=10';
+    . 'mariadb_server_prepare=1;mariadb_connect_timeout=10;'
+    . 'mariadb_read_timeout=120;mariadb_write_timeout=120';
 if ($o{'ssl-ca'}) {
 	$dsn .= ";mariadb_ssl=1;mariadb_ssl_verify_server_cert=1;"
 	    . "mariadb_ssl_ca_file=$o{'ssl-ca'}";

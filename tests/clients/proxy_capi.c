@@ -53,12 +53,14 @@ static unsigned port;
 static MYSQL *open_as(const char *user, const char *pw, unsigned long flags)
 {
 	MYSQL *m = mysql_init(NULL);
-	unsigned timeout = 10;
+	unsigned timeout = 10, io_timeout = 120;
 	my_bool on = 1;
 	unsigned long maxp = 64ul * 1024 * 1024;
 
 	assert_non_null(m);
 	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
 	mysql_optionsv(m, MYSQL_OPT_MAX_ALLOWED_PACKET, &maxp);
 	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (ssl_ca) {

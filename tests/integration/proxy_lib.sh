@@ -23,7 +23,9 @@
 #   proxy_rss_kb                   its resident set (VmRSS, kB)
 #   pmariadb ARGS...               the mariadb CLI as app through the proxy
 #                                  (-N -B; the 10.11 client tries TLS unless
-#                                  told --skip-ssl)
+#                                  told --skip-ssl; killed after 300 s, exit
+#                                  code 124, so a hung proxy fails the test
+#                                  instead of hanging it)
 #   pmariadb_as USER PW ARGS...    the same as another user
 #   pm_plain ARGS... / pm_tls ARGS...
 #                                  pmariadb without TLS / with TLS verifying
@@ -206,8 +208,8 @@ proxy_stop() {
 pmariadb_as() {
 	local u=$1 pw=$2
 	shift 2
-	mariadb --no-defaults -h127.0.0.1 -P"$proxy_port" -u"$u" --password="$pw" \
-		--connect-timeout=10 -N -B "$@"
+	timeout 300 mariadb --no-defaults -h127.0.0.1 -P"$proxy_port" -u"$u" \
+		--password="$pw" --connect-timeout=10 -N -B "$@"
 }
 
 pmariadb() { pmariadb_as app "$app_pw" "$@"; }

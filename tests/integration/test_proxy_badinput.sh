@@ -16,6 +16,9 @@ proxy_setup
 max_packet=20971520
 rss_limit_mb=${MYSHIFT_PROXY_RSS_LIMIT_MB:-200}
 handshake_timeout=10 # the proxy's default; no command-line option sets it
+# Under AddressSanitizer freed memory waits in a quarantine (256 MB by
+# default) and stays resident: keep it small so RSS shows live memory.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8
 proxy_start --max-packet "$max_packet" || finish
 echo "     proxy pid $proxy_pid, RSS at start $(($(proxy_rss_kb) / 1024)) MB"
 
@@ -34,7 +37,7 @@ echo "     proxy pid $proxy_pid, RSS at start $(($(proxy_rss_kb) / 1024)) MB"
 ) &
 loop_pid=$!
 
-/usr/bin/python3 "$MYSHIFT_ROOT/tests/clients/badclient.py" --port "$proxy_port" \
+timeout 900 /usr/bin/python3 "$MYSHIFT_ROOT/tests/clients/badclient.py" --port "$proxy_port" \
 	--user app --password "$app_pw" --schema "$proxy_schema" --pid "$proxy_pid" \
 	--max-packet "$max_packet" --handshake-timeout "$handshake_timeout" \
 	--rss-limit-mb "$rss_limit_mb" >"$scratch/bad.out" 2>&1

@@ -15,12 +15,14 @@ fi
 proxy_setup
 proxy_start "${tls_opts[@]}" || finish
 
+# The helper's own leaks after a failed assertion (cmocka jumps out of the
+# test with its connection open) are not the proxy's: no leak check there.
 for mode in plain tls; do
 	ca=
 	[ $mode = tls ] && ca=$MYSHIFT_SANDBOX_CA
 	MYSHIFT_PROXY_PORT=$proxy_port MYSHIFT_PROXY_SCHEMA=$proxy_schema \
 		MYSHIFT_PROXY_APP_PASSWORD=$app_pw MYSHIFT_PROXY_APP2_PASSWORD=$app2_pw \
-		MYSHIFT_PROXY_SSL_CA=$ca "$MYSHIFT_PROXY_CAPI" >"$scratch/capi.$mode" 2>&1
+		MYSHIFT_PROXY_SSL_CA=$ca ASAN_OPTIONS=detect_leaks=0 timeout 900 "$MYSHIFT_PROXY_CAPI" >"$scratch/capi.$mode" 2>&1
 	rc=$?
 	sed 's/^/    /' "$scratch/capi.$mode"
 	assert_eq "proxy_capi ($mode) exit code" 0 "$rc"
