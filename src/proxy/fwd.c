@@ -561,9 +561,14 @@ void px_client_process(struct px_session *s)
 				px_session_fail(s, "oversized login packet");
 				break;
 			}
-			s->seq = (uint8_t)(seq + 1);
-			px_client_on_packet_login(s, pkt + MS_PROTO_HDR, len);
+			/* Consumed first: an SSLRequest starts TLS, which takes
+			 * whatever is left in the queue as its own bytes. */
+			uint8_t login[LOGIN_PACKET_MAX];
+			memcpy(login, pkt + MS_PROTO_HDR, len);
 			ms_bq_consume(in, total);
+			s->seq = (uint8_t)(seq + 1);
+			px_client_on_packet_login(s, login, len);
+			explicit_bzero(login, len);
 			continue;
 		}
 		if (s->in_frag || s->phase == PX_C_INFILE) {
