@@ -158,7 +158,7 @@ static int send_login(struct px_bconn *b, uint8_t seq)
 {
 	struct px_session *s = b->s;
 	uint8_t reply[20];
-	const char *db = b == s->nb ? s->schema : s->login_db;
+	const char *db = b->db;
 	struct ms_hs_response r = {
 	    .caps = b->caps,
 	    .max_packet = 1u << 30,
@@ -171,11 +171,6 @@ static int send_login(struct px_bconn *b, uint8_t seq)
 	struct ms_buf out;
 	int rc;
 
-	snprintf(b->db, sizeof(b->db), "%s", db);
-	if (db[0])
-		r.caps |= MS_CLIENT_CONNECT_WITH_DB;
-	else
-		r.caps &= ~MS_CLIENT_CONNECT_WITH_DB;
 	if (!s->u->empty_password) {
 		ms_auth_native_reply(s->stage1, b->scramble, reply);
 		r.auth = (struct ms_view){reply, sizeof(reply)};
@@ -220,6 +215,14 @@ static int negotiate(struct px_bconn *b, const struct ms_greeting *g, char *why,
 	if (g->caps & MS_CLIENT_PLUGIN_AUTH_LENENC)
 		b->caps |= MS_CLIENT_PLUGIN_AUTH_LENENC;
 	b->caps &= ~(MS_CLIENT_SSL | MS_CLIENT_COMPRESS);
+	/* Decided before any SSLRequest: a server checks that the request and
+	 * the response after TLS carry the same capabilities. */
+	snprintf(b->db, sizeof(b->db), "%s",
+		 b == s->nb ? s->schema : s->login_db);
+	if (b->db[0])
+		b->caps |= MS_CLIENT_CONNECT_WITH_DB;
+	else
+		b->caps &= ~MS_CLIENT_CONNECT_WITH_DB;
 	return 0;
 }
 
@@ -464,5 +467,10 @@ static void bconn_event(struct ms_loop *loop, int fd, int events, void *data)
 		px_backend_readable(b); /* may free b */
 		return;
 	}
-	px_bconn_watch(b);
+	/* Room again towards the backend: the client's queued fragments
+	 * (a big packet, LOCAL INFILE data) can go on. */
+	struct px_session *s = b->s;
+	if (b == s->b && ms_bq_len(&s->c.in))
+		px_client_process(s);
+	px_session_settle(s);
 }

@@ -238,7 +238,14 @@ static void auth_sha2(struct px_session *s, const struct ms_view *auth)
 		return;
 	}
 	/* Not cached: the full path sends the password itself, which the
-	 * proxy can check against the native hash. */
+	 * proxy can check against the native hash; only over TLS. */
+	if (!ms_conn_is_tls(&s->c)) {
+		login_fail(s, 1045, "28000",
+			   "caching_sha2_password full authentication needs "
+			   "TLS: connect with TLS (the proxy does not do the "
+			   "RSA key exchange), or use mysql_native_password");
+		return;
+	}
 	px_send_packet(s, full, sizeof(full));
 	s->phase = PX_C_AUTH_MORE;
 	s->auth_step = PX_AUTH_SHA2_FULL;
@@ -330,8 +337,11 @@ static void on_response(struct px_session *s, const uint8_t *p, uint32_t len)
 		return;
 	}
 	bool has_plugin = (r.caps & MS_CLIENT_PLUGIN_AUTH) && r.plugin.n > 0;
+	/* A client that wants another plugin than the greeting's sends no
+	 * reply and expects an auth switch (libmariadb does). */
+	bool other = has_plugin && !view_is(&r.plugin, s->auth_plugin);
 	if (!has_plugin || view_is(&r.plugin, NATIVE)) {
-		if (!has_plugin && r.auth.n != 20 && r.auth.n != 0)
+		if (r.auth.n != 20 && (r.auth.n != 0 || other))
 			goto switch_native;
 		if (check_native(s, r.auth.p, r.auth.n))
 			authenticated(s);

@@ -22,6 +22,21 @@
 
 static void client_event(struct ms_loop *loop, int fd, int events, void *data);
 
+static size_t hdr_len(const uint8_t *p)
+{
+	uint32_t len;
+	uint8_t seq;
+
+	ms_proto_hdr_read(p, &len, &seq);
+	return len;
+}
+
+static bool head_incomplete(const struct ms_bq *q)
+{
+	return ms_bq_len(q) < MS_PROTO_HDR ||
+	       ms_bq_len(q) < MS_PROTO_HDR + hdr_len(ms_bq_data(q));
+}
+
 void px_watch(struct px_session *s)
 {
 	struct ms_loop *loop = s->px->loop;
@@ -32,7 +47,10 @@ void px_watch(struct px_session *s)
 	if (s->phase == PX_C_TLS) {
 		mask = MS_EV_READ | (s->c.want_write ? MS_EV_WRITE : 0);
 	} else {
-		bool room = ms_bq_len(&s->c.in) < PX_HIGH_WATER &&
+		/* A fragment is handled whole (up to 16 MB): read on until
+		 * the one at the head is complete. */
+		bool room = (ms_bq_len(&s->c.in) < PX_HIGH_WATER ||
+			     head_incomplete(&s->c.in)) &&
 			    (!s->b || ms_bq_len(&s->b->c.out) < PX_HIGH_WATER);
 		if (room && s->phase != PX_C_CLOSING && !s->held)
 			mask |= MS_EV_READ;
@@ -528,6 +546,33 @@ static int start_command(struct px_session *s, uint8_t *pkt, uint32_t len,
 	return 0;
 }
 
+/* A client packet longer than --max-packet (the fragments of one logical
+ * packet summed) ends the session with ER_NET_PACKET_TOO_LARGE, found from
+ * the header of each fragment, before its bytes are waited for. LOCAL
+ * INFILE data is a stream of packets and is not summed. */
+static bool too_large(struct px_session *s, uint32_t len, uint8_t seq)
+{
+	size_t max = s->px->cfg->max_packet;
+	size_t sum = s->in_frag ? s->pkt_total + len : len;
+
+	if (s->phase == PX_C_INFILE && !s->in_frag)
+		return false;
+	if (sum <= max || s->phase < PX_C_READY)
+		return false;
+	s->px->m.client_errors++;
+	MS_LOG_INFO("proxy",
+		    "event=client_dropped id=%u client=%s reason=\"packet "
+		    "over --max-packet (%zu bytes)\"",
+		    s->id, s->c.peer, max);
+	s->seq = (uint8_t)(seq + 1);
+	px_send_err(s, 1153, "08S01",
+		    "Got a packet bigger than 'max_allowed_packet' bytes "
+		    "(the proxy's --max-packet is %zu)",
+		    max);
+	s->phase = PX_C_CLOSING;
+	return true;
+}
+
 /* Holds the command at the head of the queue when a pause or a move says
  * so. */
 static bool hold(struct px_session *s)
@@ -553,6 +598,8 @@ void px_client_process(struct px_session *s)
 		uint32_t len;
 		uint8_t seq;
 		ms_proto_hdr_read(pkt, &len, &seq);
+		if (too_large(s, len, seq))
+			break;
 		if (ms_bq_len(in) < MS_PROTO_HDR + (size_t)len)
 			break;
 		size_t total = MS_PROTO_HDR + (size_t)len;
@@ -574,11 +621,6 @@ void px_client_process(struct px_session *s)
 		if (s->in_frag || s->phase == PX_C_INFILE) {
 			/* The rest of a big packet, or LOCAL INFILE data. */
 			s->pkt_total += len;
-			if (s->pkt_total > s->px->cfg->max_packet) {
-				s->px->m.client_errors++;
-				px_session_fail(s, "packet over --max-packet");
-				break;
-			}
 			if (relay(s->b, pkt, total)) {
 				px_session_fail(s, "cannot relay");
 				break;
@@ -757,15 +799,6 @@ static bool response_fragment(struct px_session *s, struct px_bconn *b,
 	return true;
 }
 
-static size_t hdr_len(const uint8_t *p)
-{
-	uint32_t len;
-	uint8_t seq;
-
-	ms_proto_hdr_read(p, &len, &seq);
-	return len;
-}
-
 static void backend_lost(struct px_session *s, struct px_bconn *b)
 {
 	if (b == s->nb) {
@@ -838,8 +871,12 @@ void px_backend_readable(struct px_bconn *b)
 			px_session_fail(s, "cannot relay the response");
 			break;
 		}
-		if (ms_bq_len(&s->c.out) > PX_HIGH_WATER)
-			break; /* the rest waits until the client drains */
+		/* Over the high-water mark: write now, and let the rest
+		 * wait only when the client does not take it. */
+		if (ms_bq_len(&s->c.out) > PX_HIGH_WATER &&
+		    (px_flush_client(s) < 0 ||
+		     ms_bq_len(&s->c.out) > PX_HIGH_WATER))
+			break;
 	}
 	if (!s->dead && s->b == b)
 		ms_bq_shrink(in, 256 * 1024);
@@ -877,7 +914,7 @@ static void client_event(struct ms_loop *loop, int fd, int events, void *data)
 	if (events & MS_EV_WRITE) {
 		if (px_flush_client(s) >= 0 && s->b &&
 		    ms_bq_len(&s->c.out) <= PX_HIGH_WATER &&
-		    ms_bq_len(&s->b->c.in) >= MS_PROTO_HDR) {
+		    (ms_bq_len(&s->b->c.in) || ms_conn_pending(&s->b->c))) {
 			/* Responses waiting for room. */
 			px_backend_readable(s->b);
 			return;
