@@ -45,6 +45,8 @@ const struct ms_optdef ms_proxy_optdefs[] = {
      "most client sessions at once (default 4096)"},
     {"health-interval", MS_OPT_VALUE, "MS",
      "backend health check period (default 1000)"},
+    {"login-timeout", MS_OPT_VALUE, "MS",
+     "a client must finish its login within MS (default 10000)"},
     {"max-packet", MS_OPT_VALUE, "BYTES",
      "largest statement a client may send (default 1073741824)"},
     {"shadow-rate", MS_OPT_VALUE, "FRACTION",
@@ -294,7 +296,7 @@ static int numbers(const struct ms_opts *opts, struct ms_proxy_config *c,
 {
 	static const char *const auths[] = {"mysql_native_password",
 					    "caching_sha2_password", NULL};
-	unsigned long maxc, interval, packet, queue;
+	unsigned long maxc, interval, packet, queue, login;
 	int auth, rc;
 
 	rc =
@@ -309,6 +311,9 @@ static int numbers(const struct ms_opts *opts, struct ms_proxy_config *c,
 		: ms_opts_uint(opts, "shadow-queue", 1, 1000000, 1000, &queue,
 			       err);
 	rc = rc ? rc
+		: ms_opts_uint(opts, "login-timeout", 100, 3600000, 10000,
+			       &login, err);
+	rc = rc ? rc
 		: ms_cli_pick_word(opts, "default-auth", auths, 0, &auth, err);
 	rc = rc ? rc : fraction_opt(opts, "shadow-rate", &c->shadow_rate, err);
 	if (rc)
@@ -317,6 +322,7 @@ static int numbers(const struct ms_opts *opts, struct ms_proxy_config *c,
 	c->health_interval_ms = (unsigned)interval;
 	c->max_packet = packet;
 	c->shadow_queue = (unsigned)queue;
+	c->handshake_timeout_ms = (unsigned)login;
 	c->default_auth = auths[auth];
 	return 0;
 }
