@@ -5,8 +5,8 @@
 #ifndef MS_TESTS_PROTO_CAPTURED_H
 #define MS_TESTS_PROTO_CAPTURED_H
 
-#define CAP_CAPS 0x008fa28du /* client capabilities, + DEPRECATE_EOF for dep   \
-			      */
+/* The client's capabilities, plus DEPRECATE_EOF for the "dep" captures. */
+#define CAP_CAPS 0x008fa28du
 
 static const char cap_eof_greeting[] =
     "0a352e352e352d31302e31312e31392d4d6172696144422d302b646562313275"
