@@ -138,3 +138,14 @@ int ms_buf_addhex(struct ms_buf *b, const void *p, size_t n)
 	}
 	return rc ? rc : ms_buf_add(b, chunk, k);
 }
+
+int ms_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

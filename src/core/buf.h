@@ -38,6 +38,9 @@ int ms_buf_vaddf(struct ms_buf *b, const char *fmt, va_list ap)
  * per byte. Returns 0, MS_ETOOLARGE or MS_ENOMEM. */
 int ms_buf_addhex(struct ms_buf *b, const void *p, size_t n) MS_WUR;
 
+/* The value of hex digit <c> (either case), or -1. */
+int ms_hexval(char c);
+
 /* The content as a C string (borrowed; "" when empty). */
 const char *ms_buf_str(const struct ms_buf *b);
 

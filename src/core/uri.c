@@ -3,6 +3,7 @@
  * only ever quotes text that cannot hold the password (query keys, port
  * digits, single host characters). As a last guard, a quoted fragment that
  * happens to contain the parsed password is printed as "***". */
+#include "core/buf.h"
 #include "core/uri.h"
 
 #include <errno.h>
@@ -83,17 +84,6 @@ static int uri_fail(struct uri_parse *p, int code, int line, const char *fmt,
 
 #define FAIL(p, ...) uri_fail((p), MS_EPARSE, __LINE__, __VA_ARGS__)
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes s[<from>, <to>) into a new string in *<out> (caller frees).
  * <part> names the part in messages; control characters are allowed in the
  * result only when <allow_ctl> (the password). */
@@ -109,8 +99,8 @@ static int pct_decode(struct uri_parse *p, size_t from, size_t to,
 		unsigned char c = (unsigned char)p->s[i];
 
 		if (c == '%') {
-			int hi = i + 2 < to ? hexval(p->s[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(p->s[i + 2]) : -1;
+			int hi = i + 2 < to ? ms_hexval(p->s[i + 1]) : -1;
+			int lo = hi >= 0 ? ms_hexval(p->s[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0) {
 				free(d);
@@ -251,7 +241,7 @@ static int parse_ipv6(struct uri_parse *p, size_t from, size_t to, size_t *end)
 
 		if (c == ':')
 			colons++;
-		else if (hexval(c) < 0 && c != '.')
+		else if (ms_hexval(c) < 0 && c != '.')
 			return bad_char(p, "invalid character in IPv6 address",
 					i);
 	}

@@ -4,18 +4,8 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "proto/proto_int.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int ms_auth_native_hash_parse(const char *s, size_t n, uint8_t stage2[20])
 {
@@ -25,8 +15,8 @@ int ms_auth_native_hash_parse(const char *s, size_t n, uint8_t stage2[20])
 	if (n != 41 || s[0] != '*')
 		return MS_EINVAL;
 	for (i = 0; i < 20; i++) {
-		hi = hexval(s[1 + 2 * i]);
-		lo = hexval(s[2 + 2 * i]);
+		hi = ms_hexval(s[1 + 2 * i]);
+		lo = ms_hexval(s[2 + 2 * i]);
 		if (hi < 0 || lo < 0)
 			return MS_EINVAL;
 		stage2[i] = (uint8_t)(hi << 4 | lo);

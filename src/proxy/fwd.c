@@ -123,12 +123,7 @@ static void client_read(struct px_session *s)
 	else
 		n = ms_conn_read(&s->c);
 	if (n == MS_ETOOLARGE && s->phase == PX_C_HANDSHAKE) {
-		s->px->m.client_errors++;
-		MS_LOG_INFO("proxy",
-			    "event=client_dropped id=%u client=%s "
-			    "reason=\"oversized login packet\"",
-			    s->id, s->c.peer);
-		px_session_fail(s, "oversized login packet");
+		px_client_drop(s, "oversized login packet");
 		return;
 	}
 	if (n < 0 && n != MS_ETOOLARGE) {

@@ -4,6 +4,7 @@
  * no control bytes in values, no line folding, no Transfer-Encoding) and
  * lenient about bare LF line ends, which curl never sends but a test
  * written by hand might. */
+#include "core/buf.h"
 #include "proxy/http.h"
 
 #include <openssl/crypto.h>
@@ -44,17 +45,6 @@ static const char *next_line(const char *p, size_t end, size_t *pos,
 	return s;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Appends the percent-decoding of <s>/<n> ('+' as a space when <plus>)
  * to req->store, NUL-terminated. Returns the copy, NULL for a bad escape
  * or an encoded NUL (<err> names <what>). */
@@ -81,8 +71,8 @@ static const char *decode(struct ms_http_req *req, const char *s, size_t n,
 				       "%s: '%%' without two hex digits", what);
 				return NULL;
 			}
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = ms_hexval(s[i + 1]);
+			lo = ms_hexval(s[i + 2]);
 			if (hi < 0 || lo < 0) {
 				MS_ERR(err, MS_EPARSE,
 				       "%s: '%%%c%c' is not a hex escape", what,

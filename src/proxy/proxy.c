@@ -71,6 +71,15 @@ void px_session_fail(struct px_session *s, const char *why)
 	s->phase = PX_C_CLOSING;
 }
 
+void px_client_drop(struct px_session *s, const char *reason)
+{
+	s->px->m.client_errors++;
+	MS_LOG_INFO("proxy",
+		    "event=client_dropped id=%u client=%s reason=\"%s\"", s->id,
+		    s->c.peer, reason);
+	px_session_fail(s, reason);
+}
+
 bool px_session_settle(struct px_session *s)
 {
 	if (s->dead) {
@@ -95,12 +104,8 @@ static void handshake_timeout(struct ms_loop *loop, uint64_t id, void *data)
 
 	(void)loop, (void)id;
 	s->timer = 0;
-	s->px->m.client_errors++;
-	MS_LOG_INFO("proxy",
-		    "event=client_dropped id=%u client=%s "
-		    "reason=\"login not finished in time\"",
-		    s->id, s->c.peer);
-	px_session_close(s, "login timeout");
+	px_client_drop(s, "login not finished in time");
+	px_session_settle(s);
 }
 
 static void session_new(struct ms_proxy *px, int fd, const char *peer)

@@ -209,6 +209,9 @@ void px_session_close(struct px_session *s, const char *why);
 /* Marks <s> to be closed at once (no flush) by the next px_session_settle:
  * code deep in a call chain never frees the session itself. */
 void px_session_fail(struct px_session *s, const char *why);
+/* A client dropped for bad input (<reason>, static or borrowed): counted,
+ * logged, and failed as above. */
+void px_client_drop(struct px_session *s, const char *reason);
 /* Closes <s> when it failed, or when it is closing and its last packet is
  * out; else updates what its sockets wait for. Returns false when <s> is
  * gone. Called at the end of every event handled for a session. */
