@@ -139,20 +139,6 @@ struct px_bconn *px_bconn_open(struct px_session *s, int backend,
 	return b;
 }
 
-static int send_payload(struct px_bconn *b, uint8_t seq, const void *p,
-			size_t n)
-{
-	struct ms_buf out;
-	int rc;
-
-	ms_buf_init(&out, n + 64);
-	rc = ms_proto_packet_add(&out, seq, p, n, NULL);
-	if (!rc)
-		rc = ms_bq_add(&b->c.out, out.ptr, out.len);
-	ms_buf_free(&out);
-	return rc;
-}
-
 /* The HandshakeResponse41 for the session's user, schema and charset. */
 static int send_login(struct px_bconn *b, uint8_t seq)
 {
@@ -179,7 +165,7 @@ static int send_login(struct px_bconn *b, uint8_t seq)
 	ms_buf_init(&out, 4096 + s->attrs.len);
 	rc = ms_proto_hs_response_encode(&out, &r);
 	if (!rc)
-		rc = send_payload(b, seq, out.ptr, out.len);
+		rc = px_queue_packet(&b->c.out, seq, out.ptr, out.len, NULL);
 	ms_buf_free(&out);
 	b->phase = PX_B_AUTH;
 	return rc;
@@ -283,7 +269,8 @@ static void on_greeting(struct px_bconn *b, const uint8_t *p, uint32_t len)
 		ms_buf_init(&out, 64);
 		rc = ms_proto_hs_response_encode(&out, &r);
 		if (!rc)
-			rc = send_payload(b, 1, out.ptr, out.len);
+			rc = px_queue_packet(&b->c.out, 1, out.ptr, out.len,
+					     NULL);
 		ms_buf_free(&out);
 		if (!rc)
 			rc = ms_conn_flush(&b->c) < 0 ? MS_EIO : 0;
@@ -317,17 +304,13 @@ static void on_auth(struct px_bconn *b, const uint8_t *p, uint32_t len,
 	char why[512];
 
 	if (len > 0 && p[0] == 0x00) {
-		struct ms_ok ok;
-		if (ms_proto_ok_parse(p, len, b->caps, &ok, &err) == 0 &&
-		    b == b->s->b)
-			b->s->status = ok.status;
 		struct ms_buf q;
 		ms_buf_init(&q, sizeof(SETUP_SQL) + 8);
 		int rc = ms_buf_addc(&q, MS_COM_QUERY);
 		if (!rc)
 			rc = ms_buf_add(&q, SETUP_SQL, sizeof(SETUP_SQL) - 1);
 		if (!rc)
-			rc = send_payload(b, 0, q.ptr, q.len);
+			rc = px_queue_packet(&b->c.out, 0, q.ptr, q.len, NULL);
 		ms_buf_free(&q);
 		if (rc) {
 			bconn_fail(b, "cannot send the set-up", 0);
@@ -346,8 +329,9 @@ static void on_auth(struct px_bconn *b, const uint8_t *p, uint32_t len,
 			uint8_t reply[20];
 			memcpy(b->scramble, sw.data.p, MS_PROTO_SCRAMBLE_LEN);
 			ms_auth_native_reply(b->s->stage1, b->scramble, reply);
-			if (send_payload(b, (uint8_t)(seq + 1), reply,
-					 b->s->u->empty_password ? 0 : 20))
+			if (px_queue_packet(
+				&b->c.out, (uint8_t)(seq + 1), reply,
+				b->s->u->empty_password ? 0 : 20, NULL))
 				bconn_fail(b, "cannot answer the auth switch",
 					   0);
 			return;

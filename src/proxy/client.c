@@ -15,16 +15,15 @@
 #define NATIVE "mysql_native_password"
 #define SHA2   "caching_sha2_password"
 
+static const char SHA2_NEEDS_TLS[] =
+    "caching_sha2_password full authentication needs TLS: connect with "
+    "TLS (the proxy does not do the RSA key exchange), or use "
+    "mysql_native_password";
+
 int px_send_packet(struct px_session *s, const void *p, size_t n)
 {
-	struct ms_buf b;
-	int rc;
+	int rc = px_queue_packet(&s->c.out, s->seq, p, n, &s->seq);
 
-	ms_buf_init(&b, n + n / MS_PROTO_MAX_FRAG * 4 + 16);
-	rc = ms_proto_packet_add(&b, s->seq, p, n, &s->seq);
-	if (!rc)
-		rc = ms_bq_add(&s->c.out, b.ptr, b.len);
-	ms_buf_free(&b);
 	px_watch(s);
 	return rc;
 }
@@ -181,10 +180,7 @@ static void sha2_full(struct px_session *s, const uint8_t *p, uint32_t len)
 	size_t n = len;
 
 	if (len == 1 && p[0] == 0x02) {
-		login_fail(s, 1045, "28000",
-			   "caching_sha2_password full authentication needs "
-			   "TLS: connect with TLS (the proxy does not do the "
-			   "RSA key exchange), or use mysql_native_password");
+		login_fail(s, 1045, "28000", SHA2_NEEDS_TLS);
 		return;
 	}
 	if (!ms_conn_is_tls(&s->c)) {
@@ -240,10 +236,7 @@ static void auth_sha2(struct px_session *s, const struct ms_view *auth)
 	/* Not cached: the full path sends the password itself, which the
 	 * proxy can check against the native hash; only over TLS. */
 	if (!ms_conn_is_tls(&s->c)) {
-		login_fail(s, 1045, "28000",
-			   "caching_sha2_password full authentication needs "
-			   "TLS: connect with TLS (the proxy does not do the "
-			   "RSA key exchange), or use mysql_native_password");
+		login_fail(s, 1045, "28000", SHA2_NEEDS_TLS);
 		return;
 	}
 	px_send_packet(s, full, sizeof(full));

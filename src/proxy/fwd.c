@@ -7,11 +7,9 @@
  * fragment. Flow control: a side stops being read while the other side's
  * output queue is over PX_HIGH_WATER, so a slow reader costs bounded
  * memory. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/log.h"
 #include "proxy/loop.h"
@@ -82,50 +80,11 @@ static int flush_backend(struct px_session *s, struct px_bconn *b)
 
 /* ---- client to backend -------------------------------------------------- */
 
-/* Before TLS the client's first packet is read alone: a client sends its
- * TLS hello right behind the SSLRequest, and those bytes belong to TLS. */
-static long read_login_packet(struct px_session *s)
-{
-	uint8_t hdr[MS_PROTO_HDR];
-	ssize_t n = recv(s->c.fd, hdr, sizeof(hdr), MSG_PEEK);
-
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		s->c.read_eof = true;
-		return MS_EIO;
-	}
-	if (n < (ssize_t)sizeof(hdr))
-		return 0;
-	uint32_t len;
-	uint8_t seq;
-	ms_proto_hdr_read(hdr, &len, &seq);
-	if (len > LOGIN_PACKET_MAX)
-		return MS_ETOOLARGE;
-	size_t want = MS_PROTO_HDR + len;
-	uint8_t *w = ms_bq_reserve(&s->c.in, want);
-	if (!w)
-		return MS_ENOMEM;
-	n = recv(s->c.fd, w, want, MSG_PEEK);
-	if (n < (ssize_t)want)
-		return 0;
-	n = recv(s->c.fd, w, want, 0);
-	if (n != (ssize_t)want)
-		return MS_EIO;
-	ms_bq_commit(&s->c.in, want);
-	return n;
-}
-
 static void client_read(struct px_session *s)
 {
 	long n;
 
-	if (s->phase == PX_C_HANDSHAKE && !ms_conn_is_tls(&s->c))
-		n = read_login_packet(s);
-	else
-		n = ms_conn_read(&s->c);
-	if (n == MS_ETOOLARGE && s->phase == PX_C_HANDSHAKE) {
-		px_client_drop(s, "oversized login packet");
-		return;
-	}
+	n = ms_conn_read(&s->c);
 	if (n < 0 && n != MS_ETOOLARGE) {
 		px_session_fail(s, s->c.read_eof ? "client closed"
 						 : "client read failed");
@@ -138,20 +97,6 @@ static void client_read(struct px_session *s)
 static int relay(struct px_bconn *b, const uint8_t *pkt, size_t n)
 {
 	return ms_bq_add(&b->c.out, pkt, n);
-}
-
-/* Appends <payload> as one packet with sequence <seq>. */
-static int relay_payload(struct px_bconn *b, uint8_t seq, const void *payload,
-			 size_t n)
-{
-	uint8_t hdr[MS_PROTO_HDR];
-	int rc;
-
-	ms_proto_hdr_write(hdr, (uint32_t)n, seq);
-	rc = ms_bq_add(&b->c.out, hdr, sizeof(hdr));
-	if (!rc)
-		rc = ms_bq_add(&b->c.out, payload, n);
-	return rc;
 }
 
 static void local_err(struct px_session *s, uint8_t seq, uint16_t code,
@@ -239,7 +184,8 @@ static int cmd_query(struct px_session *s, const uint8_t *pkt, uint32_t len,
 			rc = ms_buf_add(&t, sql + q.kill_id_off + q.kill_id_len,
 					n - q.kill_id_off - q.kill_id_len);
 		if (!rc)
-			rc = relay_payload(s->b, seq, t.ptr, t.len);
+			rc = px_queue_packet(&s->b->c.out, seq, t.ptr, t.len,
+					     NULL);
 		ms_buf_free(&t);
 		return rc;
 	}
@@ -308,7 +254,7 @@ static int cmd_execute(struct px_session *s, uint8_t *pkt, uint32_t len,
 	rc = ms_proto_exec_with_types(&out, p, len, &e, st->types,
 				      st->num_params);
 	if (!rc)
-		rc = relay_payload(s->b, seq, out.ptr, out.len);
+		rc = px_queue_packet(&s->b->c.out, seq, out.ptr, out.len, NULL);
 	ms_buf_free(&out);
 	st->types_on_backend = true;
 	return rc;
@@ -593,24 +539,27 @@ void px_client_process(struct px_session *s)
 		uint32_t len;
 		uint8_t seq;
 		ms_proto_hdr_read(pkt, &len, &seq);
+		bool login =
+		    s->phase == PX_C_HANDSHAKE || s->phase == PX_C_AUTH_MORE;
+		if (login && len >= LOGIN_PACKET_MAX) {
+			px_client_drop(s, "oversized login packet");
+			break;
+		}
 		if (too_large(s, len, seq))
 			break;
 		if (ms_bq_len(in) < MS_PROTO_HDR + (size_t)len)
 			break;
 		size_t total = MS_PROTO_HDR + (size_t)len;
-		if (s->phase == PX_C_HANDSHAKE || s->phase == PX_C_AUTH_MORE) {
-			if (len >= LOGIN_PACKET_MAX) {
-				px_session_fail(s, "oversized login packet");
-				break;
-			}
+		if (login) {
 			/* Consumed first: an SSLRequest starts TLS, which takes
-			 * whatever is left in the queue as its own bytes. */
-			uint8_t login[LOGIN_PACKET_MAX];
-			memcpy(login, pkt + MS_PROTO_HDR, len);
+			 * whatever is left in the queue (the client's hello,
+			 * sent right behind it) as its own bytes. */
+			uint8_t copy[LOGIN_PACKET_MAX];
+			memcpy(copy, pkt + MS_PROTO_HDR, len);
 			ms_bq_consume(in, total);
 			s->seq = (uint8_t)(seq + 1);
-			px_client_on_packet_login(s, login, len);
-			explicit_bzero(login, len);
+			px_client_on_packet_login(s, copy, len);
+			explicit_bzero(copy, len);
 			continue;
 		}
 		if (s->in_frag || s->phase == PX_C_INFILE) {
@@ -730,15 +679,10 @@ static int ok_packet(struct px_session *s, struct px_bconn *b, const uint8_t *p,
 	if (s->caps & MS_CLIENT_SESSION_TRACK)
 		return 0;
 	struct ms_buf out;
-	uint8_t hdr[MS_PROTO_HDR];
 	ms_buf_init(&out, len + 16);
 	int rc = ms_proto_ok_encode(&out, &ok, s->caps);
-	if (!rc) {
-		ms_proto_hdr_write(hdr, (uint32_t)out.len, seq);
-		rc = ms_bq_add(&s->c.out, hdr, sizeof(hdr));
-	}
 	if (!rc)
-		rc = ms_bq_add(&s->c.out, out.ptr, out.len);
+		rc = px_queue_packet(&s->c.out, seq, out.ptr, out.len, NULL);
 	ms_buf_free(&out);
 	return rc ? -1 : 1;
 }

@@ -21,6 +21,32 @@ void ms_proxy_request_stop(void)
 	stop_requested = 1;
 }
 
+int px_queue_packet(struct ms_bq *q, uint8_t seq, const void *payload, size_t n,
+		    uint8_t *next)
+{
+	const uint8_t *p = payload;
+	uint8_t hdr[MS_PROTO_HDR];
+	int rc;
+
+	for (;;) {
+		uint32_t frag =
+		    n < MS_PROTO_MAX_FRAG ? (uint32_t)n : MS_PROTO_MAX_FRAG;
+		ms_proto_hdr_write(hdr, frag, seq++);
+		rc = ms_bq_add(q, hdr, sizeof(hdr));
+		if (!rc)
+			rc = ms_bq_add(q, p, frag);
+		if (rc)
+			return rc;
+		p += frag;
+		n -= frag;
+		if (frag < MS_PROTO_MAX_FRAG)
+			break;
+	}
+	if (next)
+		*next = seq;
+	return 0;
+}
+
 struct px_session *px_session_find(struct ms_proxy *px, uint32_t id)
 {
 	for (struct px_session *s = px->sessions; s; s = s->next)

@@ -41,7 +41,6 @@ enum px_bphase {
 	PX_B_SETUP,    /* session tracking being switched on */
 	PX_B_READY,    /* idle or serving the session */
 	PX_B_REPLAY,   /* state being replayed before a move */
-	PX_B_QUIT,     /* COM_QUIT sent, closing once flushed */
 };
 
 struct px_bconn {
@@ -52,12 +51,9 @@ struct px_bconn {
 	uint32_t thread_id;
 	uint32_t caps; /* negotiated with this backend */
 	uint8_t scramble[MS_PROTO_SCRAMBLE_LEN];
-	uint64_t timer;	     /* connect/login timeout */
-	unsigned absorb;     /* responses to swallow (setup, replay) */
-	struct ms_resp resp; /* the response being absorbed */
-	bool replay_failed;
-	char replay_err[256];
-	bool in_frag;		    /* inside a multi-fragment packet */
+	uint64_t timer;		    /* connect/login timeout */
+	unsigned absorb;	    /* responses to swallow (setup, replay) */
+	struct ms_resp resp;	    /* the response being absorbed */
 	char db[PX_SCHEMA_MAX + 1]; /* schema it logged in with */
 	unsigned replay_pos;
 	bool replay_initdb, replay_set;
@@ -205,6 +201,11 @@ struct ms_proxy {
 };
 
 /* proxy.c */
+/* Appends <payload> (<n> bytes, borrowed) to <q> as one logical packet,
+ * split into fragments, the first with sequence <seq>; *<next> (may be
+ * NULL) gets the sequence after the last fragment. 0 or a queue error. */
+int px_queue_packet(struct ms_bq *q, uint8_t seq, const void *payload, size_t n,
+		    uint8_t *next);
 void px_session_close(struct px_session *s, const char *why);
 /* Marks <s> to be closed at once (no flush) by the next px_session_settle:
  * code deep in a call chain never frees the session itself. */

@@ -284,16 +284,6 @@ static int build_set(struct px_session *s, struct ms_buf *q)
 	return rc;
 }
 
-static int send_cmd(struct px_bconn *nb, const void *p, size_t n)
-{
-	uint8_t hdr[MS_PROTO_HDR];
-	int rc;
-
-	ms_proto_hdr_write(hdr, (uint32_t)n, 0);
-	rc = ms_bq_add(&nb->c.out, hdr, sizeof(hdr));
-	return rc ? rc : ms_bq_add(&nb->c.out, p, n);
-}
-
 /* The replay steps, in the order they were sent: [INIT_DB] [SET] PREPARE*.
  * Returns the command of step <pos>. */
 static uint8_t step_cmd(const struct px_bconn *nb, unsigned pos)
@@ -331,13 +321,13 @@ int px_state_replay(struct px_session *s, struct px_bconn *nb)
 		if (!rc)
 			rc = ms_buf_addstr(&q, s->schema);
 		if (!rc)
-			rc = send_cmd(nb, q.ptr, q.len);
+			rc = px_queue_packet(&nb->c.out, 0, q.ptr, q.len, NULL);
 		ms_buf_reset(&q);
 	}
 	if (!rc && nb->replay_set) {
 		rc = build_set(s, &q);
 		if (!rc)
-			rc = send_cmd(nb, q.ptr, q.len);
+			rc = px_queue_packet(&nb->c.out, 0, q.ptr, q.len, NULL);
 		ms_buf_reset(&q);
 	}
 	for (unsigned i = 0; !rc && i < s->nstmts; i++) {
@@ -346,7 +336,7 @@ int px_state_replay(struct px_session *s, struct px_bconn *nb)
 			rc = ms_buf_add(&q, s->stmts[i].sql,
 					s->stmts[i].sql_len);
 		if (!rc)
-			rc = send_cmd(nb, q.ptr, q.len);
+			rc = px_queue_packet(&nb->c.out, 0, q.ptr, q.len, NULL);
 		ms_buf_reset(&q);
 	}
 	ms_buf_free(&q);
