@@ -25,26 +25,13 @@
 
 #define CS "_myshift_pxshadow"
 
-static void endpoint(struct ms_endpoint *ep, const char *uri_env,
-		     const char *pw_env)
-{
-	struct ms_err err;
-
-	memset(ep, 0, sizeof(*ep));
-	assert_int_equal(ms_endpoint_parse(it_env_or_skip(uri_env), ep, &err),
-			 0);
-	if (pw_env)
-		assert_int_equal(
-		    ms_endpoint_resolve_password(ep, pw_env, NULL, &err), 0);
-}
-
 static struct ms_db *admin(const char *env)
 {
 	struct ms_endpoint ep;
 	struct ms_db *db;
 	struct ms_err err;
 
-	endpoint(&ep, env, NULL);
+	it_endpoint(&ep, env, NULL);
 	if (ms_db_connect(&ep, NULL, &db, &err))
 		fail_msg("%s: %s", env, err.msg);
 	ms_endpoint_free(&ep);
@@ -145,7 +132,7 @@ static void source_answer(const char *sql, struct ms_shadow_sample *x)
 	size_t i;
 	int rc;
 
-	endpoint(&ep, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
+	it_endpoint(&ep, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
 	free(ep.db);
 	ep.db = strdup("px_shadow");
 	if (ms_db_connect(&ep, &o, &db, &err))
@@ -216,8 +203,8 @@ static void match_then_mismatch(void **state)
 	char *text;
 
 	(void)state;
-	endpoint(&tgt, "MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD");
-	endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
+	it_endpoint(&tgt, "MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD");
+	it_endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
 	source_answer(SQL, &x);
 	assert_int_equal(x.rows, 3);
 	assert_int_equal(x.columns, 7);
@@ -325,7 +312,7 @@ static void session_context_and_errors(void **state)
 	FILE *log = tmpfile();
 
 	(void)state;
-	endpoint(&tgt, "MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD");
+	it_endpoint(&tgt, "MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD");
 	ms_log_set_stream(log);
 	assert_int_equal(ms_shadow_start(&o, &s, &err), 0);
 	x.crc = crc_row(row1, 5);

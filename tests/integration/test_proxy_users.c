@@ -18,19 +18,6 @@
 #include "db/db.h"
 #include "proxy/users.h"
 
-static void endpoint(struct ms_endpoint *ep, const char *uri_env,
-		     const char *pw_env)
-{
-	struct ms_err err;
-
-	memset(ep, 0, sizeof(*ep));
-	assert_int_equal(ms_endpoint_parse(it_env_or_skip(uri_env), ep, &err),
-			 0);
-	if (pw_env)
-		assert_int_equal(
-		    ms_endpoint_resolve_password(ep, pw_env, NULL, &err), 0);
-}
-
 static void admin_exec(const char *const *stmts)
 {
 	struct ms_endpoint ep;
@@ -38,7 +25,7 @@ static void admin_exec(const char *const *stmts)
 	struct ms_err err;
 	size_t i;
 
-	endpoint(&ep, "MYSHIFT_SOURCE_ADMIN", NULL);
+	it_endpoint(&ep, "MYSHIFT_SOURCE_ADMIN", NULL);
 	if (ms_db_connect(&ep, NULL, &db, &err))
 		fail_msg("admin connect: %s", err.msg);
 	for (i = 0; stmts[i]; i++)
@@ -108,7 +95,7 @@ static void load_from_source(void **state)
 	int n;
 
 	(void)state;
-	endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
+	it_endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
 	n = ms_users_load_source(&us, &src, &err);
 	if (n < 0)
 		fail_msg("load: %s", err.msg);
@@ -165,7 +152,7 @@ static void config_user_wins(void **state)
 	size_t i, count = 0;
 
 	(void)state;
-	endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
+	it_endpoint(&src, "MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD");
 	assert_int_equal(ms_users_add_spec(&us, "px_native:other", &err), 0);
 	assert_true(ms_users_load_source(&us, &src, &err) > 0);
 	for (i = 0; i < us.n; i++)

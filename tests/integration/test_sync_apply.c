@@ -43,25 +43,6 @@ static struct ms_db *tgt; /* the applier's session: unprivileged user */
 
 /* ---- connections and SQL ------------------------------------------------ */
 
-static struct ms_db *connect_env(const char *uri_env, const char *pw_env,
-				 const char *role)
-{
-	struct ms_endpoint ep;
-	struct ms_db_opts o = {.role = role, .utc = true, .retries = 5};
-	struct ms_db *db;
-	struct ms_err err;
-
-	memset(&ep, 0, sizeof(ep));
-	if (ms_endpoint_parse(it_env_or_skip(uri_env), &ep, &err) ||
-	    (pw_env && ms_endpoint_resolve_password(&ep, pw_env, NULL, &err)) ||
-	    ms_db_connect(&ep, &o, &db, &err)) {
-		fprintf(stderr, "connect %s: %s\n", uri_env, err.msg);
-		exit(1);
-	}
-	ms_endpoint_free(&ep);
-	return db;
-}
-
 static void exec(struct ms_db *db, const char *sql)
 {
 	struct ms_err err;
@@ -632,10 +613,9 @@ static int setup(void **state)
 	struct ms_err err;
 
 	(void)state;
-	src = connect_env("MYSHIFT_SOURCE_ADMIN", NULL, "source");
-	tga = connect_env("MYSHIFT_TARGET_ADMIN", NULL, "target");
-	tgt =
-	    connect_env("MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD", "target");
+	src = it_connect("MYSHIFT_SOURCE_ADMIN", NULL, "source");
+	tga = it_connect("MYSHIFT_TARGET_ADMIN", NULL, "target");
+	tgt = it_connect("MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD", "target");
 	if (ms_ap_session_setup(tgt, &err)) {
 		fprintf(stderr, "session setup: %s\n", err.msg);
 		return -1;
@@ -871,7 +851,7 @@ static void no_signedness(void **state)
 
 	(void)state;
 	exec(src, "SET GLOBAL binlog_row_metadata = NO_LOG");
-	s2 = connect_env("MYSHIFT_SOURCE_ADMIN", NULL, "source");
+	s2 = it_connect("MYSHIFT_SOURCE_ADMIN", NULL, "source");
 	path = capture_begin();
 	exec(s2, "INSERT INTO " SCHEMA ".unsig VALUES"
 		 " (1, 255, 65535, 16777215, 4294967295, 18446744073709551615,"

@@ -49,25 +49,6 @@ static struct vf_run run;
 
 /* ---- connections and SQL ------------------------------------------------ */
 
-static struct ms_db *connect_env(const char *uri_env, const char *pw_env,
-				 const char *role)
-{
-	struct ms_endpoint ep;
-	struct ms_db_opts o = {.role = role, .utc = true, .retries = 5};
-	struct ms_db *db;
-	struct ms_err err;
-
-	memset(&ep, 0, sizeof(ep));
-	if (ms_endpoint_parse(it_env_or_skip(uri_env), &ep, &err) ||
-	    (pw_env && ms_endpoint_resolve_password(&ep, pw_env, NULL, &err)) ||
-	    ms_db_connect(&ep, &o, &db, &err)) {
-		fprintf(stderr, "connect %s: %s\n", uri_env, err.msg);
-		exit(1);
-	}
-	ms_endpoint_free(&ep);
-	return db;
-}
-
 static void exec(struct ms_db *db, const char *sql)
 {
 	struct ms_err err;
@@ -392,12 +373,10 @@ static int setup(void **state)
 	struct ms_err err;
 
 	(void)state;
-	sa = connect_env("MYSHIFT_SOURCE_ADMIN", NULL, "source");
-	ta = connect_env("MYSHIFT_TARGET_ADMIN", NULL, "target");
-	src =
-	    connect_env("MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD", "source");
-	tgt =
-	    connect_env("MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD", "target");
+	sa = it_connect("MYSHIFT_SOURCE_ADMIN", NULL, "source");
+	ta = it_connect("MYSHIFT_TARGET_ADMIN", NULL, "target");
+	src = it_connect("MYSHIFT_SOURCE", "MYSHIFT_SOURCE_PASSWORD", "source");
+	tgt = it_connect("MYSHIFT_TARGET", "MYSHIFT_TARGET_PASSWORD", "target");
 	if (ms_db_exec(src, "SET SESSION sql_mode = ''", &err) ||
 	    ms_db_exec(tgt, "SET SESSION sql_mode = ''", &err)) {
 		fprintf(stderr, "session: %s\n", err.msg);
@@ -758,7 +737,7 @@ static void repair_waits_for_sync_checkpoint(void **state)
 	exec(ta, "UPDATE " SCHEMA ".t_comp SET x = 7 WHERE a = 2");
 	diff(t, NULL, NULL, &d);
 	assert_int_equal(d.n, 2);
-	holder = connect_env("MYSHIFT_TARGET_ADMIN", NULL, "target");
+	holder = it_connect("MYSHIFT_TARGET_ADMIN", NULL, "target");
 	exec(holder, "START TRANSACTION");
 	exec(holder, "SELECT 1 FROM " CS ".sync_state WHERE direction = "
 		     "'forward' FOR UPDATE");
@@ -786,7 +765,7 @@ static unsigned long long sync_pos;
 
 static void *late_sync(void *arg)
 {
-	struct ms_db *db = connect_env("MYSHIFT_TARGET_ADMIN", NULL, "target");
+	struct ms_db *db = it_connect("MYSHIFT_TARGET_ADMIN", NULL, "target");
 	struct timespec ts = {0, 300 * 1000 * 1000};
 	char sql[512];
 
@@ -822,8 +801,8 @@ static void binlog_end(struct ms_db *db, char *file, size_t len,
  * and fixes it with its next group. */
 static void *two_step_sync(void *arg)
 {
-	struct ms_db *s = connect_env("MYSHIFT_SOURCE_ADMIN", NULL, "source");
-	struct ms_db *g = connect_env("MYSHIFT_TARGET_ADMIN", NULL, "target");
+	struct ms_db *s = it_connect("MYSHIFT_SOURCE_ADMIN", NULL, "source");
+	struct ms_db *g = it_connect("MYSHIFT_TARGET_ADMIN", NULL, "target");
 	struct timespec ts = {0, 300 * 1000 * 1000};
 	unsigned long long pb;
 	char fb[256], sql[512];
