@@ -34,7 +34,8 @@
 	XX(NOTFOUND, -13, 3, "not found")                                      \
 	XX(UNSUPPORTED, -14, 2, "unsupported")                                 \
 	XX(CORRUPT, -15, 3, "corrupt input")                                   \
-	XX(INTERNAL, -16, 3, "internal error")
+	XX(INTERNAL, -16, 3, "internal error")                                 \
+	XX(REFUSED, -17, 1, "refused")
 
 enum ms_errcode {
 	MS_OK = 0,

@@ -114,4 +114,27 @@ int ms_sync_read_progress(struct ms_db *db, const char *cs, bool reverse,
 int ms_sync_pos_cmp(const char *file_a, uint64_t pos_a, const char *file_b,
 		    uint64_t pos_b);
 
+/* Control requests (docs/sync.md, "Requests"): a row in
+ * <cs>.sync_requests on the apply side of the direction (the target for
+ * forward, the source for reverse), created when missing. A running sync
+ * polls it every SY_REQUEST_POLL_MS (50 ms) and on 'stop' stops as it does
+ * on SIGTERM: whole transactions flushed, the position reached
+ * checkpointed, the peer position recorded (forward), running = 0, the
+ * request row deleted, exit 0. A sync that starts deletes a request left
+ * from before it. Used by cutover and `myshift sync --stop`. */
+int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
+			    bool reverse, struct ms_err *err) MS_WUR;
+
+/* Deletes a pending request of the direction (a rollback). */
+int ms_sync_clear_request(struct ms_db *apply_db, const char *cs, bool reverse,
+			  struct ms_err *err) MS_WUR;
+
+/* Reverse sync applies only the tables whose target schema is listed in
+ * <cs>.handover on the migration's target (a row '*' = every table),
+ * read when a session starts; without that table, every table (a reverse
+ * sync run by hand). Cutover keeps it (docs/cutover.md). Created when
+ * missing by: */
+int ms_sync_handover_create(struct ms_db *target, const char *cs,
+			    struct ms_err *err) MS_WUR;
+
 #endif
