@@ -171,5 +171,8 @@ int ms_cmd_proxy(const struct ms_opts *opts);
 extern const struct ms_optdef ms_proxy_optdefs[];
 int ms_cmd_proxy_ctl(const struct ms_opts *opts);
 extern const struct ms_optdef ms_proxy_ctl_optdefs[];
+int ms_cmd_cutover(const struct ms_opts *opts);
+int ms_cmd_failback(const struct ms_opts *opts);
+extern const struct ms_optdef ms_cutover_optdefs[];
 
 #endif

@@ -99,10 +99,23 @@ const struct ms_cmd ms_commands[] = {
      "metrics. Exit 0, 1 when a\nmove left sessions behind, 2 for usage "
      "errors, 3 when the proxy cannot\nbe reached.",
      ms_proxy_ctl_optdefs, ms_cmd_proxy_ctl},
-    {"cutover", "switch traffic to the target", "cutover [options]", "Planned.",
-     NULL, NULL},
-    {"failback", "switch traffic back to the source", "failback [options]",
-     "Planned.", NULL, NULL},
+    {"cutover", "switch traffic to the target through the proxy",
+     "cutover --source URI --target URI --admin ADDR [options]",
+     "Switches the proxy's clients from the source to the target with no "
+     "failed\nrequest: the proxy holds each session at its next transaction "
+     "boundary,\nwrites to the source stop, sync applies the source's last "
+     "position, reverse\nsync starts, and the sessions move with their state. "
+     "Whole, or one tenant\n(--schema, --route). Every step is journaled in "
+     "the control schema: rerun\nthe command after an interruption and it "
+     "finishes or rolls back. Exit 0\nswitched, 1 refused (the reasons are "
+     "printed), 3 failed. Design:\ndocs/cutover.md.",
+     ms_cutover_optdefs, ms_cmd_cutover},
+    {"failback", "switch traffic back to the source",
+     "failback --source URI --target URI --admin ADDR [options]",
+     "`myshift cutover` the other way: reverse sync must be caught up; "
+     "forward\nsync starts again. Same options and exit codes. Design: "
+     "docs/cutover.md.",
+     ms_cutover_optdefs, ms_cmd_failback},
     {"status", "where a job stands", "status --target URI [options]",
      "Reads the control schema on the target and shows where the job "
      "stands: the\ncopy's start position and, per table, its state and the "
