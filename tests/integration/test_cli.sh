@@ -30,7 +30,7 @@ run_myshift frobnicate
 assert_eq "unknown command exit code" 2 "$rc"
 assert_contains "unknown command message" "$err" "unknown command 'frobnicate'"
 
-run_myshift cutover --source x
+run_myshift assess --source x
 assert_eq "planned command exit code" 2 "$rc"
 assert_contains "planned command message" "$err" "not available in this version yet"
 
