@@ -452,7 +452,12 @@ int ms_cutover_run(const struct ms_cutover_opts *o, json_t **report,
 		json_array_append_new(c.errors, json_string(err->msg));
 		state = rollback(&c, started) ? "failed" : "rolled_back";
 	} else if (rc) {
+		/* after the flip: never leave clients held */
+		struct ms_err e2;
+		ms_err_clear(&e2);
 		json_array_append_new(c.errors, json_string(err->msg));
+		if (co_api(&c, "POST", "/resume", NULL, NULL, NULL, NULL, &e2))
+			report_error(&c, "releasing the held sessions", e2.msg);
 		state = "failed";
 	} else {
 		struct ms_err e2;
