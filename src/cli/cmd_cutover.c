@@ -104,7 +104,8 @@ static void print_text(const json_t *r, int rc)
 			      str(s, "file"), (long long)num(s, "pos"));
 	ms_print_safe(stdout, "  writes bypassing the proxy: %s\n",
 		      str(r, "source_writes"));
-	ms_print_safe(stdout, "  steps:");
+	if (json_array_size(json_object_get(r, "steps")))
+		ms_print_safe(stdout, "  steps:");
 	json_array_foreach(json_object_get(r, "steps"), i, v) ms_print_safe(
 	    stdout, " %s %.1f ms%s", str(v, "name"), num(v, "ms"),
 	    i + 1 < json_array_size(json_object_get(r, "steps")) ? "," : "\n");

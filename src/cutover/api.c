@@ -192,7 +192,28 @@ int co_sync_spawn(struct co *c, bool reverse, const char *start_file,
 		    reverse ? "reverse" : "forward", dpid, log);
 	if (pid_out)
 		*pid_out = dpid;
+	snprintf(c->sync_log, sizeof(c->sync_log), "%s", log);
 	return 0;
+}
+
+/* The last line of the spawned sync's log, for an error message. */
+static void log_tail(const char *path, char *out, size_t n)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+
+	*out = '\0';
+	if (!f)
+		return;
+	if (fseek(f, -(long)sizeof(buf) + 1, SEEK_END))
+		rewind(f);
+	size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[k] = '\0';
+	while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r'))
+		buf[--k] = '\0';
+	char *nl = strrchr(buf, '\n');
+	snprintf(out, n, "%s", nl ? nl + 1 : buf);
 }
 
 static unsigned step_timeout_ms(struct co *c)
@@ -231,7 +252,8 @@ int co_sync_stop(struct co *c, bool reverse, struct ms_err *err)
 
 /* Waits until the direction's sync writes fresh progress with running =
  * 1 after <since_age>. */
-int co_sync_wait_running(struct co *c, bool reverse, struct ms_err *err)
+int co_sync_wait_running(struct co *c, bool reverse, long pid,
+			 struct ms_err *err)
 {
 	struct ms_db *db = co_apply_db(c, reverse);
 	struct ms_sync_progress p;
@@ -246,6 +268,15 @@ int co_sync_wait_running(struct co *c, bool reverse, struct ms_err *err)
 		if (p.running && p.progress_age >= 0 &&
 		    p.progress_age <= waited + 0.05)
 			return 0;
+		if (pid > 0 && kill((pid_t)pid, 0) && errno == ESRCH) {
+			char last[600];
+			log_tail(c->sync_log, last, sizeof(last));
+			return MS_ERR(err, MS_EIO,
+				      "the %s sync started (pid %ld) exited; "
+				      "its log %s ends: %s",
+				      reverse ? "reverse" : "forward", pid,
+				      c->sync_log, last);
+		}
 		if (waited * 1000 > step_timeout_ms(c))
 			return MS_ERR(err, MS_ETIMEOUT,
 				      "the %s sync started did not report "

@@ -55,9 +55,10 @@ struct co {
 	unsigned in_txn_at_pause, drained, ended, moved, move_failed, unmovable,
 	    released;
 	double pause_p50, pause_max;
-	json_t *report; /* owned */
-	json_t *steps;	/* borrowed from report: [{name, ms, detail}] */
-	json_t *errors; /* borrowed from report: [strings] */
+	json_t *report;	    /* owned */
+	json_t *steps;	    /* borrowed from report: [{name, ms, detail}] */
+	json_t *errors;	    /* borrowed from report: [strings] */
+	char sync_log[512]; /* of the last sync started */
 	int crash_step;
 	bool crash_after;
 };
@@ -107,7 +108,8 @@ int co_step_undo(struct co *c, int step, struct ms_err *err);
 int co_sync_spawn(struct co *c, bool reverse, const char *start_file,
 		  uint64_t start_pos, long *pid, struct ms_err *err);
 int co_sync_stop(struct co *c, bool reverse, struct ms_err *err);
-int co_sync_wait_running(struct co *c, bool reverse, struct ms_err *err);
+int co_sync_wait_running(struct co *c, bool reverse, long pid,
+			 struct ms_err *err);
 struct ms_db *co_apply_db(struct co *c, bool reverse);
 
 /* precheck.c: appends each failed precondition to <refused> */

@@ -103,7 +103,7 @@ static int restart_sync(struct co *c, bool reverse, struct ms_err *err)
 	if (!rc && reverse && !p.exists)
 		rc = ms_db_binlog_end(c->tgt, file, sizeof(file), &pos, err);
 	rc = rc ? rc : co_sync_spawn(c, reverse, file, pos, &pid, err);
-	return rc ? rc : co_sync_wait_running(c, reverse, err);
+	return rc ? rc : co_sync_wait_running(c, reverse, pid, err);
 }
 
 /* After a failback's flip: the reverse sync follows the smaller handover
