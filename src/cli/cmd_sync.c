@@ -6,11 +6,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "copy/copy.h"
 #include "core/log.h"
+#include "db/db.h"
+#include "db/quote.h"
 #include "sync/sync.h"
 
 const struct ms_optdef ms_sync_optdefs[] = {
@@ -20,6 +23,11 @@ const struct ms_optdef ms_sync_optdefs[] = {
      "read the target's binlog and apply to the source (failback)"},
     {"start-position", MS_OPT_VALUE, "FILE:POS",
      "first run only: start here instead of the copy's recorded position"},
+    {"stop", MS_OPT_FLAG, NULL,
+     "ask the running sync of the direction (--reverse) to stop, wait "
+     "until it has, print its checkpoint"},
+    {"timeout", MS_OPT_VALUE, "SECONDS",
+     "--stop: how long to wait for the stop (default 60)"},
     MS_CLI_SYNC_OPTS,
     MS_CLI_COMMON_OPTS,
     {NULL, 0, NULL, NULL},
@@ -104,17 +112,220 @@ static void print_sync(const struct ms_opts *opts,
 		    (json_int_t)r->groups, "reconnects",
 		    (json_int_t)r->reconnects, "seconds", r->seconds);
 
+		if (o && r->stopped_on_request)
+			json_object_set_new(o, "stopped_by",
+					    json_string(r->stopped_by));
+		if (o)
+			json_object_set_new(
+			    o, "stopped_on_request",
+			    json_boolean(r->stopped_on_request));
 		ms_cli_print_json(o);
 		return;
 	}
 	ms_print_safe(stdout,
-		      "%s sync stopped: %" PRIu64 " transactions (%" PRIu64
-		      " row changes, %" PRIu64 " DDL) applied in %" PRIu64
-		      " commits, %" PRIu64 " skipped, %" PRIu64
-		      " reconnects, %.1f s\n",
-		      reverse ? "reverse" : "forward", r->transactions,
+		      "%s sync stopped%s%.256s%s: %" PRIu64
+		      " transactions (%" PRIu64 " row changes, %" PRIu64
+		      " DDL) applied in %" PRIu64 " commits, %" PRIu64
+		      " skipped, %" PRIu64 " reconnects, %.1f s\n",
+		      reverse ? "reverse" : "forward",
+		      r->stopped_on_request ? " on request (" : "",
+		      r->stopped_on_request ? r->stopped_by : "",
+		      r->stopped_on_request ? ")" : "", r->transactions,
 		      r->changes, r->ddl, r->groups, r->skipped_transactions,
 		      r->reconnects, r->seconds);
+}
+
+/* ---- myshift sync --stop (docs/sync.md, "Requests") ---------------- */
+
+#define STOP_POLL_MS 100
+#define STOP_STALE_S 10.0 /* running = 1 but no progress for longer: gone */
+#define STOP_RETRY_S 15.0 /* running = 0 after an error: may be retrying */
+
+/* What the apply side says about the direction, read in one query. */
+struct stop_view {
+	bool exists;  /* a sync_state row */
+	bool running; /* running = 1, progress fresh */
+	bool clean;   /* last_error IS NULL */
+	bool after;   /* progress written at or after the request */
+	bool request; /* the request row is still there */
+	double age;   /* seconds since progress_at, -1 when never */
+	char file[256];
+	uint64_t pos;
+};
+
+static int stop_read(struct ms_db *db, const char *cs, const char *dir,
+		     const char *t0, struct stop_view *v, struct ms_err *err)
+{
+	struct ms_db_result *res = NULL;
+	struct ms_buf q;
+	const char *x;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->age = -1;
+	ms_buf_init(&q, 1024);
+	rc = ms_buf_addstr(&q, "SELECT s.running, s.last_error IS NULL, "
+			       "s.progress_at >= ");
+	rc = rc ? rc : ms_db_add_literal(db, &q, t0);
+	rc = rc ? rc
+		: ms_buf_addstr(&q,
+				", TIMESTAMPDIFF(MICROSECOND, s.progress_at, "
+				"UTC_TIMESTAMP(6)) / 1e6, s.file, s.pos, "
+				"(SELECT COUNT(*) FROM ");
+	rc = rc ? rc : ms_quote_ident(&q, cs);
+	rc = rc ? rc
+		: ms_buf_addstr(&q, ".`sync_requests` r WHERE r.direction = "
+				    "s.direction) FROM ");
+	rc = rc ? rc : ms_quote_ident(&q, cs);
+	rc = rc ? rc
+		: ms_buf_addf(&q, ".`sync_state` s WHERE s.direction = '%s'",
+			      dir);
+	rc = rc ? MS_ERR(err, rc, "control statement too long")
+		: ms_db_query(db, ms_buf_str(&q), &res, err);
+	ms_buf_free(&q);
+	if (rc == MS_ESQL && err && err->sql_errno == 1146) {
+		ms_err_clear(err); /* no sync_state: no sync ever ran here */
+		return 0;
+	}
+	if (!rc && ms_db_result_nrows(res) == 1) {
+		v->exists = true;
+		if ((x = ms_db_result_get(res, 0, 3)))
+			v->age = strtod(x, NULL);
+		x = ms_db_result_get(res, 0, 0);
+		v->running = x && !strcmp(x, "1") && v->age >= 0 &&
+			     v->age <= STOP_STALE_S;
+		x = ms_db_result_get(res, 0, 1);
+		v->clean = x && !strcmp(x, "1");
+		x = ms_db_result_get(res, 0, 2);
+		v->after = x && !strcmp(x, "1");
+		snprintf(v->file, sizeof(v->file), "%s",
+			 ms_db_result_get(res, 0, 4));
+		v->pos = strtoull(ms_db_result_get(res, 0, 5), NULL, 10);
+		x = ms_db_result_get(res, 0, 6);
+		v->request = x && strcmp(x, "0");
+	}
+	ms_db_result_free(res);
+	return rc;
+}
+
+static void stop_print(const struct ms_opts *opts, const char *dir,
+		       bool was_running, const struct stop_view *v)
+{
+	if (ms_opts_flag(opts, "json")) {
+		json_t *o = json_pack("{s:s, s:b, s:b}", "direction", dir,
+				      "was_running", was_running, "stopped",
+				      !v->running);
+
+		if (o)
+			json_object_set_new(
+			    o, "checkpoint",
+			    v->exists ? json_pack("{s:s, s:I}", "file", v->file,
+						  "pos", (json_int_t)v->pos)
+				      : json_null());
+		ms_cli_print_json(o);
+		return;
+	}
+	if (was_running)
+		ms_print_safe(stdout,
+			      "%s sync stopped; checkpoint %s:%" PRIu64 "\n",
+			      dir, v->file, v->pos);
+	else if (v->exists)
+		ms_print_safe(stdout,
+			      "no %s sync is running (request cleared); "
+			      "checkpoint %s:%" PRIu64 "\n",
+			      dir, v->file, v->pos);
+	else
+		ms_print_safe(stdout,
+			      "no %s sync is running (none has run here; "
+			      "request cleared)\n",
+			      dir);
+}
+
+/* Waits for the stop: 1 stopped, 0 not running, or an error. */
+static int stop_wait(struct ms_db *db, const char *cs, bool reverse,
+		     const char *t0, unsigned long timeout_s,
+		     struct stop_view *v, struct ms_err *err)
+{
+	const char *dir = reverse ? "reverse" : "forward";
+	unsigned long i, n = timeout_s * 1000 / STOP_POLL_MS;
+	int rc;
+
+	for (i = 0; i <= n; i++) {
+		if (i) {
+			struct timespec ts = {0, STOP_POLL_MS * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+		rc = stop_read(db, cs, dir, t0, v, err);
+		if (rc)
+			return rc;
+		if (!v->exists)
+			return 0;
+		if (v->running) {
+			/* A sync that was starting may have taken the request
+			 * for a stale one: ask again. */
+			if (!v->request && (rc = ms_sync_request_stop_db(
+						db, cs, reverse, err)))
+				return rc;
+			continue;
+		}
+		if (v->clean && v->after)
+			return 1;
+		if (!v->clean && v->age >= 0 && v->age <= STOP_RETRY_S)
+			continue; /* between sessions: it polls when back */
+		return 0;
+	}
+	return MS_ERR(err, MS_ETIMEOUT,
+		      "%s sync did not stop within %lu s (--timeout): it "
+		      "reports %s at %s:%" PRIu64
+		      "; the request stays in %s.sync_requests, so it stops "
+		      "when it next reads it",
+		      dir, timeout_s,
+		      v->running ? "running" : "a failed session", v->file,
+		      v->pos, cs);
+}
+
+/* `myshift sync --stop [--reverse]`: the request goes to the apply side of
+ * the direction (forward: the target; reverse: the source). */
+static int sync_stop(const struct ms_opts *opts)
+{
+	bool reverse = ms_opts_flag(opts, "reverse");
+	const char *role = reverse ? "source" : "target";
+	const char *cs = ms_cli_control_schema(opts);
+	struct ms_endpoint ep = {0};
+	struct ms_db *db = NULL;
+	struct stop_view v;
+	unsigned long timeout = 60, ct = 10;
+	char *t0 = NULL;
+	struct ms_err err;
+	int rc;
+
+	ms_err_clear(&err);
+	memset(&v, 0, sizeof(v));
+	rc = ms_opts_uint(opts, "timeout", 1, 86400, 60, &timeout, &err);
+	rc = rc ? rc
+		: ms_opts_uint(opts, "connect-timeout", 1, 3600, 10, &ct, &err);
+	rc = rc ? rc : ms_cli_endpoint(opts, role, &ep, &err);
+	if (!rc) {
+		struct ms_db_opts dbo = {.role = role,
+					 .connect_timeout_s = (unsigned int)ct,
+					 .utc = true};
+
+		rc = ms_db_connect(&ep, &dbo, &db, &err);
+	}
+	rc = rc ? rc
+		: ms_db_query_value(db, "SELECT UTC_TIMESTAMP(6)", &t0, &err);
+	rc = rc ? rc : ms_sync_request_stop_db(db, cs, reverse, &err);
+	rc = rc ? rc : stop_wait(db, cs, reverse, t0, timeout, &v, &err);
+	if (rc == 0)
+		rc = ms_sync_clear_request(db, cs, reverse, &err);
+	free(t0);
+	ms_db_close(db);
+	ms_endpoint_free(&ep);
+	if (rc < 0)
+		return ms_cli_fail("sync --stop", &err);
+	stop_print(opts, reverse ? "reverse" : "forward", rc == 1, &v);
+	return MS_EXIT_OK;
 }
 
 int ms_cmd_sync(const struct ms_opts *opts)
@@ -128,6 +339,13 @@ int ms_cmd_sync(const struct ms_opts *opts)
 	int rc, exitc = MS_EXIT_OK;
 
 	ms_err_clear(&err);
+	if (ms_opts_flag(opts, "stop"))
+		return sync_stop(opts);
+	if (ms_opts_get(opts, "timeout")) {
+		MS_ERR(&err, MS_EUSAGE, "%s: only with --stop",
+		       ms_opts_origin(opts, "timeout"));
+		return ms_cli_fail("sync", &err);
+	}
 	rc = ms_cli_endpoint(opts, "source", &src, &err);
 	rc = rc ? rc : ms_cli_endpoint(opts, "target", &tgt, &err);
 	rc = rc ? rc : ms_cli_rules(opts, &rules, &err);

@@ -1,24 +1,146 @@
-/* Control requests and the handover set (sync.h). Placeholder until the
- * implementation lands: refuses, so nothing pretends to work. */
-#include "sync/sync.h"
+/* Control requests and the handover set (sync.h, docs/sync.md "Requests"
+ * and "Handover").
+ *
+ * <cs>.sync_requests lives on the apply side of a direction, next to
+ * sync_state: one row per direction, written by whoever wants the sync
+ * stopped (cutover, `myshift sync --stop`), read by the running sync on its
+ * apply connection every SY_REQUEST_POLL_MS, deleted by the sync once it
+ * has stopped. <cs>.handover lives on the migration's target; reverse sync
+ * reads it at every session start (tables.c). Plain DDL and DML only: the
+ * apply side may be MySQL 8 or Aurora. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/quote.h"
+#include "sync/sync_int.h"
+
+const char sy_requests_ddl[] =
+    "`sync_requests` ("
+    " direction VARCHAR(16) NOT NULL PRIMARY KEY,"
+    " request VARCHAR(16) NOT NULL,"
+    " requested_at DATETIME(6) NULL,"
+    " requested_by VARCHAR(255) NULL"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+static const char handover_ddl[] =
+    "`handover` ("
+    " target_schema VARCHAR(64) NOT NULL PRIMARY KEY,"
+    " run_id BIGINT UNSIGNED NULL,"
+    " since DATETIME(6) NULL"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+/* "<verb> `cs`.`sync_requests`" */
+static int table_ref(struct ms_buf *q, const char *verb, const char *cs)
+{
+	int rc = ms_buf_addstr(q, verb);
+
+	rc = rc ? rc : ms_quote_ident(q, cs);
+	return rc ? rc : ms_buf_addstr(q, ".`sync_requests`");
+}
+
+/* A missing control schema or table: nothing requested. */
+static bool no_table(int rc, const struct ms_err *err)
+{
+	return rc == MS_ESQL && err &&
+	       (err->sql_errno == 1146 || err->sql_errno == 1049);
+}
 
 int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
 			    bool reverse, struct ms_err *err)
 {
-	(void)apply_db, (void)cs, (void)reverse;
-	return MS_ERR(err, MS_EUNSUPPORTED, "sync requests: not built yet");
+	const char *const tables[] = {sy_requests_ddl, NULL};
+	char who[160], host[64];
+	struct ms_buf q;
+	int rc;
+
+	rc = ms_db_create_control(apply_db, cs, tables, err);
+	if (rc)
+		return ms_err_prefix(err, "creating %s.sync_requests", cs);
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(who, sizeof(who), "myshift pid %ld on %.63s as ",
+		 (long)getpid(), host);
+	ms_buf_init(&q, 512);
+	rc = table_ref(&q, "REPLACE INTO ", cs);
+	rc = rc ? rc
+		: ms_buf_addf(&q,
+			      " (direction, request, requested_at, "
+			      "requested_by) VALUES ('%s', 'stop', "
+			      "UTC_TIMESTAMP(6), LEFT(CONCAT(",
+			      sy_direction(reverse));
+	rc = rc ? rc : ms_db_add_literal(apply_db, &q, who);
+	rc = rc ? rc : ms_buf_addstr(&q, ", CURRENT_USER()), 255))");
+	rc = ms_db_exec_built(apply_db, &q, rc, "control statement", err);
+	rc = rc ? rc : ms_db_exec(apply_db, "COMMIT", err);
+	return rc ? ms_err_prefix(err, "writing the %s stop request to %s.%s",
+				  sy_direction(reverse), cs, "sync_requests")
+		  : 0;
 }
 
 int ms_sync_clear_request(struct ms_db *apply_db, const char *cs, bool reverse,
 			  struct ms_err *err)
 {
-	(void)apply_db, (void)cs, (void)reverse;
-	return MS_ERR(err, MS_EUNSUPPORTED, "sync requests: not built yet");
+	struct ms_buf q;
+	int rc;
+
+	ms_buf_init(&q, 256);
+	rc = table_ref(&q, "DELETE FROM ", cs);
+	rc = rc ? rc
+		: ms_buf_addf(&q, " WHERE direction = '%s'",
+			      sy_direction(reverse));
+	rc = ms_db_exec_built(apply_db, &q, rc, "control statement", err);
+	if (no_table(rc, err)) {
+		ms_err_clear(err);
+		rc = 0;
+	}
+	rc = rc ? rc : ms_db_exec(apply_db, "COMMIT", err);
+	return rc ? ms_err_prefix(err, "deleting the %s request from %s.%s",
+				  sy_direction(reverse), cs, "sync_requests")
+		  : 0;
+}
+
+int sy_request_read(struct ms_db *db, const char *cs, const char *direction,
+		    struct sy_request *out, struct ms_err *err)
+{
+	struct ms_db_result *res = NULL;
+	struct ms_buf q;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	ms_buf_init(&q, 256);
+	rc = ms_buf_addstr(&q, "SELECT request, requested_by, requested_at");
+	rc = rc ? rc : table_ref(&q, " FROM ", cs);
+	rc = rc ? rc : ms_buf_addf(&q, " WHERE direction = '%s'", direction);
+	rc = rc ? MS_ERR(err, rc, "control statement too long")
+		: ms_db_query(db, ms_buf_str(&q), &res, err);
+	ms_buf_free(&q);
+	if (no_table(rc, err)) {
+		ms_err_clear(err);
+		rc = 0;
+	}
+	if (!rc && ms_db_result_nrows(res) == 1) {
+		const char *by = ms_db_result_get(res, 0, 1);
+		const char *at = ms_db_result_get(res, 0, 2);
+
+		out->exists = true;
+		out->stop = !strcmp(ms_db_result_get(res, 0, 0), "stop");
+		snprintf(out->by, sizeof(out->by), "%s", by ? by : "?");
+		snprintf(out->at, sizeof(out->at), "%s", at ? at : "?");
+	}
+	ms_db_result_free(res);
+	/* autocommit is off on the apply session: end the read so the next
+	 * poll sees a fresh snapshot (a read-only commit is not binlogged) */
+	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }
 
 int ms_sync_handover_create(struct ms_db *target, const char *cs,
 			    struct ms_err *err)
 {
-	(void)target, (void)cs;
-	return MS_ERR(err, MS_EUNSUPPORTED, "handover: not built yet");
+	const char *const tables[] = {handover_ddl, NULL};
+	int rc = ms_db_create_control(target, cs, tables, err);
+
+	return rc ? ms_err_prefix(err, "creating %s.handover", cs) : 0;
 }

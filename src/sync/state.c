@@ -59,10 +59,11 @@ static int where_dir(struct ms_buf *q, const char *direction)
 
 int ms_sync_control_create(struct ms_db *db, const char *cs, struct ms_err *err)
 {
-	const char *const tables[] = {sync_state_ddl, NULL};
+	const char *const tables[] = {sync_state_ddl, sy_requests_ddl, NULL};
 
 	return ms_db_create_control(db, cs, tables, err)
-		   ? ms_err_prefix(err, "creating %s.sync_state", cs)
+		   ? ms_err_prefix(
+			 err, "creating %s.sync_state and sync_requests", cs)
 		   : 0;
 }
 

@@ -28,7 +28,8 @@
 #define SY_COMP		 "sync"
 #define SY_QUEUE_CAP	 (64u << 20)
 #define SY_TICK_MS	 1000
-#define SY_POP_WAIT_MS	 200
+#define SY_POP_WAIT_MS	 SY_REQUEST_POLL_MS
+#define SY_IDLE_CKPT_MS	 100
 #define SY_ARENA_CAP	 ((size_t)2 << 30)
 #define SY_GROUP_CHANGES 20000
 #define SY_GROUP_BYTES	 (32u << 20)
@@ -95,6 +96,10 @@ struct sy_run {
 	uint64_t tick_events;
 	double eps;
 	struct timespec last_tick;
+	struct timespec last_ckpt; /* last checkpoint committed */
+	struct timespec last_poll; /* last read of sync_requests */
+	bool stop_req;		   /* a 'stop' request was read */
+	char stop_by[256];
 	char last_error[MS_ERR_MSG_MAX];
 };
 
@@ -190,6 +195,7 @@ static int commit_group(struct sy_run *r, bool clear_ddl, struct ms_err *err)
 	}
 	set_name(r->cfile, r->sfile);
 	r->cpos = r->spos;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_ckpt);
 	if (r->res) {
 		r->res->transactions += r->g_txns;
 		r->res->changes += r->g_changes;
@@ -1017,6 +1023,8 @@ static int setup_from(struct sy_run *r, struct ms_db *from, bool first,
 	}
 	if (!rc && r->o->reverse && first)
 		rc = sy_tables_load_reverse(r->tables, from, r->cs, err);
+	if (!rc && r->o->reverse) /* every session: cutover may change it */
+		rc = sy_tables_load_handover(r->tables, from, r->cs, err);
 	if (!rc && !r->server_id) {
 		rc = ms_db_query_value(from, "SELECT @@server_id", &sid, err);
 		if (!rc)
@@ -1027,6 +1035,42 @@ static int setup_from(struct sy_run *r, struct ms_db *from, bool first,
 		free(sid);
 	}
 	return rc;
+}
+
+/* A request left from before this process started is not meant for it
+ * (docs/sync.md, "Requests"). */
+static int discard_stale_request(struct sy_run *r, struct ms_err *err)
+{
+	struct sy_request q;
+	int rc = sy_request_read(r->to, r->cs, r->dir, &q, err);
+
+	if (rc || !q.exists)
+		return rc;
+	MS_LOG_WARN(SY_COMP,
+		    "%s sync: deleting a request left from before it started "
+		    "(%s at %s UTC by %s)",
+		    r->dir, q.stop ? "stop" : "unknown", q.at, q.by);
+	return ms_sync_clear_request(r->to, r->cs, r->o->reverse, err);
+}
+
+/* Reads sync_requests at most every SY_REQUEST_POLL_MS; only called
+ * between groups (no target transaction open). */
+static int poll_request(struct sy_run *r, struct ms_err *err)
+{
+	struct sy_request q;
+	int rc;
+
+	if (r->stop_req || since(&r->last_poll) * 1000 < SY_REQUEST_POLL_MS)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_poll);
+	rc = sy_request_read(r->to, r->cs, r->dir, &q, err);
+	if (rc || !q.stop)
+		return rc;
+	r->stop_req = true;
+	set_name(r->stop_by, q.by);
+	MS_LOG_INFO(SY_COMP, "%s sync: stop requested at %s UTC by %s", r->dir,
+		    q.at, q.by);
+	return 0;
 }
 
 static int session_open(struct sy_run *r, bool first, struct ms_err *err)
@@ -1054,6 +1098,8 @@ static int session_open(struct sy_run *r, bool first, struct ms_err *err)
 			      "schemas and the control schema)",
 			      r->o->reverse ? "source" : "target");
 	rc = rc ? rc : ms_db_exec(r->to, "COMMIT", err);
+	if (!rc && first)
+		rc = discard_stale_request(r, err);
 	rc = rc ? rc : connect_role(r, false, &from, err);
 	rc = rc ? rc : sy_state_read(r->to, r->cs, r->dir, &r->st, err);
 	if (!rc && r->st.exists && !r->server_id)
@@ -1131,6 +1177,16 @@ static int tick(struct sy_run *r, struct ms_err *err)
 				      r->eps, r->hb_file, r->hb_pos, NULL, err);
 }
 
+/* A position reached by skipped events, persisted soon (cutover waits for
+ * it inside its pause) once nothing is waiting. */
+static int idle_soon(struct sy_run *r, struct ms_err *err)
+{
+	if (r->g_dirty || r->txn.open || sy_queue_count(&r->q) ||
+	    since(&r->last_ckpt) * 1000 < SY_IDLE_CKPT_MS)
+		return 0;
+	return idle_checkpoint(r, err);
+}
+
 static bool caught_up(struct sy_run *r)
 {
 	return r->o->until_caught_up && !r->txn.open && !r->g_dirty &&
@@ -1155,7 +1211,7 @@ static int session(struct sy_run *r, bool first, struct ms_err *err)
 	while (!rc) {
 		struct sy_event *e = NULL;
 
-		if (sy_stop_flag || caught_up(r))
+		if (sy_stop_flag || r->stop_req || caught_up(r))
 			break;
 		rc = sy_queue_pop(&r->q, SY_POP_WAIT_MS, &e, err);
 		if (rc < 0) {
@@ -1178,6 +1234,8 @@ static int session(struct sy_run *r, bool first, struct ms_err *err)
 			rc = flush_group(r, err);
 		}
 		rc = rc ? rc : tick(r, err);
+		rc = rc ? rc : idle_soon(r, err);
+		rc = rc ? rc : poll_request(r, err);
 	}
 	if (!rc) { /* clean stop: keep everything whole */
 		rc = flush_group(r, err);
@@ -1189,6 +1247,14 @@ static int session(struct sy_run *r, bool first, struct ms_err *err)
 			rc =
 			    sy_state_progress(r->to, r->cs, r->dir, false, 0, 0,
 					      r->hb_file, r->hb_pos, NULL, err);
+		if (!rc && r->stop_req) {
+			rc = ms_sync_clear_request(r->to, r->cs, r->o->reverse,
+						   err);
+			MS_LOG_INFO(SY_COMP,
+				    "%s sync stopped on request of %s at "
+				    "%s:%" PRIu64,
+				    r->dir, r->stop_by, r->cfile, r->cpos);
+		}
 	} else if (r->to) {
 		struct ms_err e2;
 
@@ -1288,6 +1354,11 @@ int ms_sync_run(const struct ms_sync_opts *o, struct ms_sync_result *res,
 	}
 	if (!rc)
 		ms_err_clear(err);
+	if (!rc && r.stop_req && res) {
+		res->stopped_on_request = true;
+		snprintf(res->stopped_by, sizeof(res->stopped_by), "%s",
+			 r.stop_by);
+	}
 	sy_tables_free(r.tables);
 	if (res)
 		res->seconds = now_s() - t0;

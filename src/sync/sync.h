@@ -70,9 +70,12 @@ struct ms_sync_result {
 	uint64_t groups;	       /* target commits */
 	uint64_t reconnects;
 	double seconds;
+	bool stopped_on_request; /* a sync_requests 'stop' ended it */
+	char stopped_by[256];	 /* that request's requested_by */
 };
 
-/* Runs sync until ms_sync_request_stop, until caught up when asked, or
+/* Runs sync until ms_sync_request_stop, a stop request in
+ * <cs>.sync_requests (ms_sync_request_stop_db), until caught up when asked, or
  * until a failure that retrying does not cure. Returns 0 after a clean stop
  * (checkpoint written), MS_EUSAGE / MS_ECONFIG for bad input, MS_ENOTFOUND
  * when the binlog it needs is gone from the source (naming the file or
@@ -87,7 +90,7 @@ int ms_sync_run(const struct ms_sync_opts *opts, struct ms_sync_result *res,
 void ms_sync_request_stop(void);
 
 /* Control tables in <cs> on <db> (the apply side), created when missing:
- * sync_state. Shared with `myshift status`. */
+ * sync_state and sync_requests. */
 int ms_sync_control_create(struct ms_db *db, const char *cs,
 			   struct ms_err *err) MS_WUR;
 

@@ -109,6 +109,27 @@ int sy_state_progress(struct ms_db *db, const char *cs, const char *direction,
 		      const char *end_file, uint64_t end_pos,
 		      const char *last_error, struct ms_err *err) MS_WUR;
 
+/* ---- control requests (request.c) -------------------------------------- */
+
+/* How often a running sync reads <cs>.sync_requests. */
+#define SY_REQUEST_POLL_MS 50
+
+/* CREATE TABLE body of <cs>.sync_requests (ms_sync_control_create). */
+extern const char sy_requests_ddl[];
+
+struct sy_request {
+	bool exists;
+	bool stop;    /* request = 'stop' */
+	char by[256]; /* requested_by */
+	char at[32];  /* requested_at (UTC) */
+};
+
+/* Reads the request of <direction> (none when the table is missing), then
+ * COMMITs so the next read sees a fresh snapshot: call it only where no
+ * group transaction is open. */
+int sy_request_read(struct ms_db *db, const char *cs, const char *direction,
+		    struct sy_request *out, struct ms_err *err) MS_WUR;
+
 /* ---- table metadata and the name map (tables.c) ------------------------- */
 
 struct sy_tables;
@@ -137,6 +158,11 @@ enum sy_lookup {
 int sy_tables_get(struct sy_tables *t, struct ms_db *to, const char *schema,
 		  const char *table, const struct ms_ap_table **ap,
 		  struct ms_err *err);
+/* Reverse: reads <cs>.handover from <from> (the migration's target) and
+ * from then on maps only tables whose target schema is listed (a row '*':
+ * all); without that table, all. Forgets the cached tables. */
+int sy_tables_load_handover(struct sy_tables *t, struct ms_db *from,
+			    const char *cs, struct ms_err *err) MS_WUR;
 /* Forgets every cached table (after DDL). */
 void sy_tables_forget(struct sy_tables *t);
 /* After replayed table DDL: keeps <cs>.copy_tables on <to> in step

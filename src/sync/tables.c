@@ -35,6 +35,10 @@ struct sy_tables {
 	size_t nbuckets, count;
 	struct sy_pair *pairs;
 	size_t npairs, pairs_cap;
+	/* reverse: the handover set (sorted), when <cs>.handover exists */
+	bool handover, handover_all;
+	char **ho;
+	size_t nho, ho_cap;
 };
 
 static uint64_t hash_bytes(const char *p, size_t n)
@@ -90,6 +94,16 @@ void sy_tables_forget(struct sy_tables *t)
 	t->count = 0;
 }
 
+static void handover_clear(struct sy_tables *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nho; i++)
+		free(t->ho[i]);
+	t->nho = 0;
+	t->handover = t->handover_all = false;
+}
+
 void sy_tables_free(struct sy_tables *t)
 {
 	size_t i;
@@ -97,6 +111,8 @@ void sy_tables_free(struct sy_tables *t)
 	if (!t)
 		return;
 	sy_tables_forget(t);
+	handover_clear(t);
+	free(t->ho);
 	free(t->buckets);
 	for (i = 0; i < t->npairs; i++) {
 		free(t->pairs[i].from_schema);
@@ -182,6 +198,105 @@ int sy_tables_load_reverse(struct sy_tables *t, struct ms_db *from,
 	return 0;
 }
 
+static int load_handover_row(void *ctx, const char *const *vals,
+			     const size_t *lens, size_t ncols,
+			     struct ms_err *err)
+{
+	struct sy_tables *t = ctx;
+
+	(void)lens;
+	if (ncols != 1 || !vals[0])
+		return MS_ERR(err, MS_ECORRUPT, "handover: bad row");
+	if (!strcmp(vals[0], "*")) {
+		t->handover_all = true;
+		return 0;
+	}
+	if (t->nho == t->ho_cap) {
+		size_t cap = t->ho_cap ? t->ho_cap * 2 : 16;
+		char **n = realloc(t->ho, cap * sizeof(*n));
+
+		if (!n)
+			return MS_ERR(err, MS_ENOMEM, "out of memory");
+		t->ho = n;
+		t->ho_cap = cap;
+	}
+	t->ho[t->nho] = strdup(vals[0]);
+	if (!t->ho[t->nho])
+		return MS_ERR(err, MS_ENOMEM, "out of memory");
+	t->nho++;
+	return 0;
+}
+
+static int str_sort(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sy_tables_load_handover(struct sy_tables *t, struct ms_db *from,
+			    const char *cs, struct ms_err *err)
+{
+	struct ms_buf q;
+	struct ms_err e2;
+	int rc;
+
+	handover_clear(t);
+	sy_tables_forget(t);
+	ms_buf_init(&q, 256);
+	rc = ms_buf_addstr(&q, "SELECT target_schema FROM ");
+	rc = rc ? rc : ms_quote_ident(&q, cs);
+	rc = rc ? rc : ms_buf_addstr(&q, ".`handover`");
+	ms_err_clear(&e2);
+	rc = rc ? MS_ERR(err, rc, "control statement too long")
+		: ms_db_query_each(from, ms_buf_str(&q), load_handover_row, t,
+				   &e2);
+	ms_buf_free(&q);
+	if (rc == MS_ESQL && e2.sql_errno == 1146) {
+		handover_clear(t); /* no handover table: every table */
+		MS_LOG_INFO("sync",
+			    "reverse sync applies every table (no "
+			    "%s.handover on the target)",
+			    cs);
+		return 0;
+	}
+	if (rc) {
+		if (err && e2.code)
+			*err = e2;
+		handover_clear(t);
+		return ms_err_prefix(err, "reading %s.handover on the target",
+				     cs);
+	}
+	t->handover = true;
+	if (t->nho)
+		qsort(t->ho, t->nho, sizeof(*t->ho), str_sort);
+	MS_LOG_INFO("sync",
+		    "reverse sync applies %s (%s.handover on the target lists "
+		    "%zu schema(s)%s)",
+		    t->handover_all ? "every table" : "the handed-over schemas",
+		    cs, t->nho, t->handover_all ? " and '*'" : "");
+	return 0;
+}
+
+/* Reverse with a handover table: is target schema <schema> handed over? */
+static bool handed_over(const struct sy_tables *t, const char *schema)
+{
+	size_t lo = 0, hi = t->nho;
+
+	if (!t->handover || t->handover_all)
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(schema, t->ho[mid]);
+
+		if (!c)
+			return true;
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /* Reverse: the source names for target <schema>.<table>, by binary search
  * over the pairs sorted by target name (50,000 tenant schemas). A table
  * the copy did not record (created after it) keeps its name, in the
@@ -193,6 +308,8 @@ static int reverse_map(const struct sy_tables *t, const char *schema,
 	const struct sy_pair *p;
 	int rc;
 
+	if (!handed_over(t, schema))
+		return 0; /* its clients are still on the source */
 	while (lo < hi) { /* the first pair >= (schema, table or "") */
 		size_t mid = lo + (hi - lo) / 2;
 
