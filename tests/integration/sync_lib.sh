@@ -24,6 +24,13 @@
 #                                  events touch, or its statement
 #   servers_up                     restart any sandbox server that is down
 #   no_dup_key_errors WHAT FILE... assert no duplicate-key error in the logs
+#   sync_state_row ROLE DIR COLS   COLS of <cs>.sync_state (DIR forward|reverse)
+#                                  on ROLE, tab-separated ("" when no row)
+#   wait_sync_running ROLE DIR SECONDS
+#                                  until that row says running = 1 with
+#                                  progress written in the last 5 s
+#   sb_run SCHEMA TABLES ROWS EVENTS
+#                                  EVENTS sysbench transactions, then returns
 
 : "${sync_timeout:=${MYSHIFT_SYNC_TIMEOUT:-120}}"
 
@@ -286,3 +293,31 @@ no_dup_key_errors() {
 
 # sleep_ms MS
 sleep_ms() { sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))"; }
+
+# sync_state_row ROLE DIRECTION COLUMNS: the row of DIRECTION in this test's
+# <cs>.sync_state on ROLE (the apply side), tab-separated.
+sync_state_row() {
+	sql "$1" "SELECT $3 FROM \`$sync_cs\`.sync_state WHERE direction = '$2'" 2>/dev/null
+}
+
+# wait_sync_running ROLE DIRECTION SECONDS: until the sync of DIRECTION
+# reports itself running (running = 1, progress fresh); 1 on timeout.
+wait_sync_running() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		[ "$(sync_state_row "$1" "$2" \
+			"running = 1 AND progress_at > UTC_TIMESTAMP(6) - INTERVAL 5 SECOND")" = 1 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# sb_run SCHEMA TABLES ROWS EVENTS: a fixed number of sysbench write
+# transactions on the source (2 threads), in the foreground.
+sb_run() {
+	local args
+	mapfile -t args < <(sb_args "$1" "$2" "$3")
+	sysbench "${args[@]}" --threads=2 --events="$4" --time=0 \
+		--report-interval=0 run >"$scratch/sb_run.log" 2>&1 ||
+		{ fail "sysbench run: $(tail -n 5 "$scratch/sb_run.log")"; return 1; }
+}
