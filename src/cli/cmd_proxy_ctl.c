@@ -2,7 +2,8 @@
  * (docs/proxy-admin.md). One blocking request per call: HTTP/1.0 style
  * with "Connection: close", read to EOF, status line parsed, JSON body
  * printed as it came (--json) or as text for people. `move` starts a move
- * and polls its progress until it is done. */
+ * and polls its progress until it is done. `prepare`, `unprepare` and `end`
+ * are the steps cutover drives around a move (docs/cutover.md). */
 #include <errno.h>
 #include <jansson.h>
 #include <netdb.h>
@@ -24,7 +25,8 @@
 const struct ms_optdef ms_proxy_ctl_optdefs[] = {
     {"args", MS_OPT_ARGS, "COMMAND [ARGS]",
      "status | sessions | routes | route ROUTE BACKEND | pause [ROUTE] | "
-     "resume [ROUTE] | move [ROUTE] BACKEND | metrics"},
+     "resume [ROUTE] | prepare [ROUTE] BACKEND | unprepare [ROUTE] | "
+     "move [ROUTE] BACKEND | end [ROUTE] | metrics"},
     {"admin", MS_OPT_VALUE, "ADDR",
      "the proxy's admin address (default $MYSHIFT_PROXY_ADMIN, else "
      "127.0.0.1:6034)"},
@@ -32,6 +34,9 @@ const struct ms_optdef ms_proxy_ctl_optdefs[] = {
      "file holding the admin token (default: $MYSHIFT_PROXY_TOKEN)"},
     {"timeout", MS_OPT_VALUE, "SECONDS",
      "how long `move` waits for the move to end (default 60)"},
+    {"message", MS_OPT_VALUE, "TEXT",
+     "`end`: the error message the ended clients get (at most 400 bytes; "
+     "default: the cutover drain timeout's)"},
     MS_CLI_COMMON_OPTS,
     {NULL, 0, NULL, NULL},
 };
@@ -40,6 +45,7 @@ struct ctl {
 	struct ms_adminc a;
 	bool json;
 	double timeout_s;
+	const char *message; /* --message, borrowed */
 };
 
 /* ---- options ---- */
@@ -51,6 +57,7 @@ static int ctl_setup(struct ctl *c, const struct ms_opts *opts,
 	const char *t = ms_opts_get(opts, "timeout");
 
 	c->json = ms_opts_flag(opts, "json");
+	c->message = ms_opts_get(opts, "message");
 	c->timeout_s = 60;
 	if (t) {
 		char *end;
@@ -378,6 +385,90 @@ static void print_move(const json_t *m, bool finished)
 	}
 }
 
+/* POST /resume; prints what it released and how long it had been held. */
+static int cmd_resume(const struct ctl *c, const char *route,
+		      struct ms_err *err)
+{
+	json_t *o = NULL;
+	int rc = cmd_post(c, "/resume", "route", route, NULL, NULL, &o, err);
+
+	if (rc)
+		return rc;
+	if (c->json) {
+		ms_cli_print_json(o);
+		return 0;
+	}
+	ms_print_safe(stdout,
+		      "resumed %s%s: %lld held statements released; held "
+		      "median %.1f ms, max %.1f ms\n",
+		      route ? "route " : "every route", route ? route : "",
+		      jint(o, "released"), jnum(o, "hold_ms_p50"),
+		      jnum(o, "hold_ms_max"));
+	json_decref(o);
+	return 0;
+}
+
+/* POST /prepare or /prepare/cancel. */
+static int cmd_prepare(const struct ctl *c, const char *route, const char *to,
+		       struct ms_err *err)
+{
+	json_t *o = NULL;
+	int rc = to ? cmd_post(c, "/prepare", "route", route, "to", to, &o, err)
+		    : cmd_post(c, "/prepare/cancel", "route", route, NULL, NULL,
+			       &o, err);
+
+	if (rc)
+		return rc;
+	if (c->json) {
+		ms_cli_print_json(o);
+		return 0;
+	}
+	if (to)
+		ms_print_safe(stdout,
+			      "%s%s: %lld sessions have a connection to %s "
+			      "ready for a move, %lld skipped\n",
+			      route ? "route " : "every route",
+			      route ? route : "", jint(o, "prepared"), to,
+			      jint(o, "skipped"));
+	else
+		ms_print_safe(stdout,
+			      "%s%s: %lld prepared connections closed\n",
+			      route ? "route " : "every route",
+			      route ? route : "", jint(o, "cancelled"));
+	json_decref(o);
+	return 0;
+}
+
+/* POST /end: the sessions ended inside a transaction. */
+static int cmd_end(const struct ctl *c, const char *route, struct ms_err *err)
+{
+	json_t *o = NULL, *id;
+	size_t i;
+	int rc;
+
+	if (c->message && strlen(c->message) > 400)
+		return MS_ERR(err, MS_EUSAGE,
+			      "--message: %zu bytes, at most 400",
+			      strlen(c->message));
+	rc =
+	    cmd_post(c, "/end", "route", route, "message", c->message, &o, err);
+	if (rc)
+		return rc;
+	if (c->json) {
+		ms_cli_print_json(o);
+		return 0;
+	}
+	ms_print_safe(stdout, "%s%s: %lld sessions ended inside a transaction",
+		      route ? "route " : "every route", route ? route : "",
+		      jint(o, "ended"));
+	json_array_foreach(json_object_get(o, "sessions"), i, id)
+	    ms_print_safe(stdout, "%s%lld", i ? ", " : " (",
+			  (long long)json_integer_value(id));
+	ms_print_safe(stdout, "%s\n", jint(o, "ended") ? ")" : "");
+	json_decref(o);
+	return 0;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -451,6 +542,8 @@ static int run(const struct ctl *c, const struct ms_optval *a, size_t n,
 	char done[600];
 
 #define ARG(i) (n > (i) ? a[i].value : NULL)
+	if (c->message && strcmp(cmd, "end") != 0)
+		return usage("--message goes with 'end' only", err);
 	if (!strcmp(cmd, "status") || !strcmp(cmd, "sessions") ||
 	    !strcmp(cmd, "routes") || !strcmp(cmd, "metrics")) {
 		if (n != 1)
@@ -471,18 +564,32 @@ static int run(const struct ctl *c, const struct ms_optval *a, size_t n,
 		return cmd_simple_post(c, "/routes/set", "route", ARG(1),
 				       "backend", ARG(2), done, err);
 	}
-	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume")) {
-		bool pause = cmd[0] == 'p';
-
+	if (!strcmp(cmd, "pause")) {
 		if (n > 2)
-			return usage(pause ? "usage: pause [ROUTE]"
-					   : "usage: resume [ROUTE]",
-				     err);
-		snprintf(
-		    done, sizeof(done), "%s %s%s", pause ? "paused" : "resumed",
-		    ARG(1) ? "route " : "every route", ARG(1) ? ARG(1) : "");
-		return cmd_simple_post(c, pause ? "/pause" : "/resume", "route",
-				       ARG(1), NULL, NULL, done, err);
+			return usage("usage: pause [ROUTE]", err);
+		snprintf(done, sizeof(done), "paused %s%s",
+			 ARG(1) ? "route " : "every route",
+			 ARG(1) ? ARG(1) : "");
+		return cmd_simple_post(c, "/pause", "route", ARG(1), NULL, NULL,
+				       done, err);
+	}
+	if (!strcmp(cmd, "resume") || !strcmp(cmd, "unprepare") ||
+	    !strcmp(cmd, "end")) {
+		if (n > 2) {
+			snprintf(done, sizeof(done), "usage: %s [ROUTE]", cmd);
+			return usage(done, err);
+		}
+		if (cmd[0] == 'r')
+			return cmd_resume(c, ARG(1), err);
+		if (cmd[0] == 'u')
+			return cmd_prepare(c, ARG(1), NULL, err);
+		return cmd_end(c, ARG(1), err);
+	}
+	if (!strcmp(cmd, "prepare")) {
+		if (n < 2 || n > 3)
+			return usage("usage: prepare [ROUTE] BACKEND", err);
+		return n == 3 ? cmd_prepare(c, ARG(1), ARG(2), err)
+			      : cmd_prepare(c, NULL, ARG(1), err);
 	}
 	if (!strcmp(cmd, "move")) {
 		if (n < 2 || n > 3)
@@ -493,7 +600,7 @@ static int run(const struct ctl *c, const struct ms_optval *a, size_t n,
 #undef ARG
 	return MS_ERR(err, MS_EUSAGE,
 		      "unknown command '%s' (status, sessions, routes, route, "
-		      "pause, resume, move, metrics)",
+		      "pause, resume, prepare, unprepare, move, end, metrics)",
 		      cmd);
 }
 
@@ -511,7 +618,8 @@ int ms_cmd_proxy_ctl(const struct ms_opts *opts)
 	args = ms_opts_list(opts, "args", &nargs);
 	if (nargs < 1)
 		rc = usage("a command is needed: status, sessions, routes, "
-			   "route, pause, resume, move or metrics",
+			   "route, pause, resume, prepare, unprepare, move, "
+			   "end or metrics",
 			   &err);
 	else
 		rc = ctl_setup(&c, opts, &err);

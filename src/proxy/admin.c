@@ -257,36 +257,113 @@ static void ep_route_set(struct admin_conn *ac, const struct ms_http_req *req)
 		     NULL);
 }
 
-static void pause_resume(struct admin_conn *ac, const struct ms_http_req *req,
-			 bool pause)
+static void ep_pause(struct admin_conn *ac, const struct ms_http_req *req)
 {
 	const char *route = param(req, "route");
 	struct ms_err err;
-	int rc;
 
 	ms_err_clear(&err);
-	rc = pause ? ms_proxy_pause(ac->a->p, route, &err)
-		   : ms_proxy_resume(ac->a->p, route, &err);
-	if (rc) {
+	if (ms_proxy_pause(ac->a->p, route, &err)) {
 		respond_err(ac, &err);
 		return;
 	}
-	MS_LOG_INFO("proxy", "event=admin_%s route=%s",
-		    pause ? "pause" : "resume", route ? route : "*");
+	MS_LOG_INFO("proxy", "event=admin_pause route=%s", route ? route : "*");
 	respond_json(ac, 200,
-		     json_pack("{s:b,s:s?}", pause ? "paused" : "resumed", 1,
-			       "route", route),
+		     json_pack("{s:b,s:s?}", "paused", 1, "route", route),
 		     NULL);
-}
-
-static void ep_pause(struct admin_conn *ac, const struct ms_http_req *req)
-{
-	pause_resume(ac, req, true);
 }
 
 static void ep_resume(struct admin_conn *ac, const struct ms_http_req *req)
 {
-	pause_resume(ac, req, false);
+	const char *route = param(req, "route");
+	struct ms_proxy_release rel;
+	struct ms_err err;
+
+	ms_err_clear(&err);
+	if (ms_proxy_resume(ac->a->p, route, &rel, &err)) {
+		respond_err(ac, &err);
+		return;
+	}
+	MS_LOG_INFO("proxy", "event=admin_resume route=%s released=%u",
+		    route ? route : "*", rel.released);
+	respond_json(ac, 200,
+		     json_pack("{s:b,s:s?,s:i,s:f,s:f}", "resumed", 1, "route",
+			       route, "released", (int)rel.released,
+			       "hold_ms_p50", rel.hold_ms_p50, "hold_ms_max",
+			       rel.hold_ms_max),
+		     NULL);
+}
+
+static void ep_prepare(struct admin_conn *ac, const struct ms_http_req *req)
+{
+	const char *route = param(req, "route"), *to = param(req, "to");
+	unsigned prepared = 0, skipped = 0;
+	struct ms_err err;
+
+	ms_err_clear(&err);
+	if (!to) {
+		respond_error(ac, 400, "missing parameter 'to'", NULL);
+		return;
+	}
+	if (ms_proxy_prepare(ac->a->p, route, to, &prepared, &skipped, &err)) {
+		respond_err(ac, &err);
+		return;
+	}
+	MS_LOG_INFO("proxy",
+		    "event=admin_prepare route=%s to=%s prepared=%u "
+		    "skipped=%u",
+		    route ? route : "*", to, prepared, skipped);
+	respond_json(ac, 200,
+		     json_pack("{s:s?,s:s,s:i,s:i}", "route", route, "to", to,
+			       "prepared", (int)prepared, "skipped",
+			       (int)skipped),
+		     NULL);
+}
+
+static void ep_prepare_cancel(struct admin_conn *ac,
+			      const struct ms_http_req *req)
+{
+	const char *route = param(req, "route");
+	unsigned n = 0;
+	struct ms_err err;
+
+	ms_err_clear(&err);
+	if (ms_proxy_prepare_cancel(ac->a->p, route, &n, &err)) {
+		respond_err(ac, &err);
+		return;
+	}
+	MS_LOG_INFO("proxy", "event=admin_prepare_cancel route=%s cancelled=%u",
+		    route ? route : "*", n);
+	respond_json(
+	    ac, 200,
+	    json_pack("{s:s?,s:i}", "route", route, "cancelled", (int)n), NULL);
+}
+
+static void ep_end(struct admin_conn *ac, const struct ms_http_req *req)
+{
+	const char *route = param(req, "route"), *msg = param(req, "message");
+	json_t *ids = NULL;
+	struct ms_err err;
+
+	ms_err_clear(&err);
+	if (msg && strlen(msg) > MS_PROXY_END_MESSAGE_MAX) {
+		respond_error(ac, 400,
+			      "parameter 'message': over 400 bytes (the "
+			      "client's error message)",
+			      NULL);
+		return;
+	}
+	if (ms_proxy_end(ac->a->p, route, msg, &ids, &err)) {
+		respond_err(ac, &err);
+		return;
+	}
+	size_t n = json_array_size(ids);
+	MS_LOG_INFO("proxy", "event=admin_end route=%s ended=%zu",
+		    route ? route : "*", n);
+	respond_json(ac, 200,
+		     json_pack("{s:s?,s:i,s:o}", "route", route, "ended",
+			       (int)n, "sessions", ids),
+		     NULL);
 }
 
 static void ep_move(struct admin_conn *ac, const struct ms_http_req *req)
@@ -364,6 +441,9 @@ static const struct route_def routes[] = {
     {"/routes/set", M_POST, {"route", "backend", NULL}, ep_route_set},
     {"/pause", M_POST, {"route", NULL}, ep_pause},
     {"/resume", M_POST, {"route", NULL}, ep_resume},
+    {"/prepare", M_POST, {"route", "to", NULL}, ep_prepare},
+    {"/prepare/cancel", M_POST, {"route", NULL}, ep_prepare_cancel},
+    {"/end", M_POST, {"route", "message", NULL}, ep_end},
     {"/move", M_POST, {"route", "to", NULL}, ep_move},
     {"/moves", M_GET, {"id", NULL}, ep_moves},
     {"/metrics", M_GET, {NULL}, ep_metrics},

@@ -10,7 +10,12 @@
  *   GET  /routes                       the routes
  *   POST /routes/set?route=R&backend=B new sessions of R go to B
  *   POST /pause[?route=R]              hold new statements at txn boundaries
- *   POST /resume[?route=R]             release them
+ *   POST /resume[?route=R]             release them (count, hold times)
+ *   POST /prepare?route=R&to=B         open the sessions' B connections
+ *                                      now, for a later move
+ *   POST /prepare/cancel[?route=R]     close those not used yet
+ *   POST /end[?route=R][&message=M]    end the sessions still inside a
+ *                                      transaction (ER 1927, rolled back)
  *   POST /move?route=R&to=B            flip R to B and move its sessions
  *                                      (route omitted: every route)
  *   GET  /moves?id=N                   progress and result of a move
@@ -27,6 +32,11 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+
+#define MS_PROXY_END_MESSAGE                                                   \
+	"myshift: the transaction was still open when the cutover drain "      \
+	"timeout ran out; it was rolled back and this connection is closed"
+#define MS_PROXY_END_MESSAGE_MAX 400
 
 struct ms_loop;
 struct ms_proxy;
@@ -54,8 +64,36 @@ int ms_proxy_route_set(struct ms_proxy *p, const char *route,
 /* <route> NULL: every route. */
 int ms_proxy_pause(struct ms_proxy *p, const char *route,
 		   struct ms_err *err) MS_WUR;
+/* What a resume released: the held commands that went on, and how long
+ * they had been held (p50 and max over them, 0 when none). */
+struct ms_proxy_release {
+	unsigned released;
+	double hold_ms_p50, hold_ms_max;
+};
 int ms_proxy_resume(struct ms_proxy *p, const char *route,
-		    struct ms_err *err) MS_WUR;
+		    struct ms_proxy_release *rel, struct ms_err *err) MS_WUR;
+/* Opens, for every session of <route> (NULL: all) that is movable, logged
+ * in, not on <backend> and not being moved, its replacement connection to
+ * <backend> now (connect, login, tracking set-up); it then waits, idle,
+ * until a move takes it instead of logging in. Nothing is flipped or held.
+ * *<prepared>: sessions that have one now (opened now or earlier);
+ * *<skipped>: the route's other sessions not on <backend>. */
+int ms_proxy_prepare(struct ms_proxy *p, const char *route, const char *backend,
+		     unsigned *prepared, unsigned *skipped,
+		     struct ms_err *err) MS_WUR;
+/* Closes the prepared connections of <route> (NULL: all) that no move has
+ * taken; *<cancelled> of them. */
+int ms_proxy_prepare_cancel(struct ms_proxy *p, const char *route,
+			    unsigned *cancelled, struct ms_err *err) MS_WUR;
+/* Ends every session of <route> (NULL: all) inside a transaction and not
+ * held: its client gets ER_CONNECTION_KILLED (1927) with <message>
+ * (borrowed; NULL: MS_PROXY_END_MESSAGE) as the answer to its command in
+ * flight, or to its next one when idle (unless part of a response went
+ * out already: then it is just closed), and both connections close, which
+ * rolls the transaction back. *<ids> gets a new array of the sessions'
+ * ids. */
+int ms_proxy_end(struct ms_proxy *p, const char *route, const char *message,
+		 json_t **ids, struct ms_err *err) MS_WUR;
 int ms_proxy_move_start(struct ms_proxy *p, const char *route,
 			const char *backend, uint64_t *id,
 			struct ms_err *err) MS_WUR;

@@ -1,8 +1,8 @@
 /* Backend connections: connect, greeting, TLS with CA verification, login
  * as the session's user from the stage1 hash the client proved (no
  * password needed), then session tracking switched on. A connection is
- * either a session's current backend (s->b) or the replacement a move is
- * preparing (s->nb). */
+ * either a session's current backend (s->b) or its replacement (s->nb),
+ * opened by a move or ahead of one by POST /prepare. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,14 +76,16 @@ static void bconn_fail(struct px_bconn *b, const char *msg, uint16_t code)
 
 	s->px->m.backend_connect_errors[b->be->index]++;
 	snprintf(text, sizeof(text), "%s", msg);
+	if (b == s->nb && px_prepared(s)) {
+		px_nb_drop(s, text); /* logged there, at info */
+		return;
+	}
 	MS_LOG_WARN("proxy",
 		    "event=backend_login_failed id=%u backend=%s "
 		    "error=\"%s\"",
 		    s->id, b->be->name, text);
 	if (b == s->nb) {
-		s->nb = NULL;
-		px_bconn_free(b);
-		px_move_session_done(s, false, text);
+		px_nb_drop(s, text);
 		return;
 	}
 	s->b = NULL;
@@ -389,6 +391,7 @@ static void on_setup(struct px_bconn *b, const uint8_t *p, uint32_t len)
 		b->timer = 0;
 	}
 	b->phase = PX_B_READY;
+	b->s->px->m.backend_logins[b->be->index]++;
 	if (b == b->s->b) {
 		b->s->status = b->resp.status;
 		px_client_login_done(b->s, b, NULL, 0);

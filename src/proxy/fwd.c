@@ -395,6 +395,10 @@ static int cmd_change_user(struct px_session *s, const uint8_t *pkt,
 	if (!u->empty_password)
 		memcpy(s->stage1, stage1, 20);
 	explicit_bzero(stage1, sizeof(stage1));
+	if (px_prepared(s)) { /* logged in as the old user */
+		px_bconn_quit(s->nb);
+		s->nb = NULL;
+	}
 	px_bconn_quit(s->b);
 	s->b = NULL;
 	px_state_reset(s);
@@ -429,6 +433,8 @@ static int start_command(struct px_session *s, uint8_t *pkt, uint32_t len,
 	cmd = pkt[MS_PROTO_HDR];
 	s->cmd = cmd;
 	s->cmd_stmt = NULL;
+	s->replied = false;
+	s->seq = (uint8_t)(seq + 1); /* for an answer made here */
 	s->cmd_start_us = ms_mono_us();
 	s->queries++;
 	px->m.queries_total[s->b->be->index]++;
@@ -565,6 +571,7 @@ void px_client_process(struct px_session *s)
 		if (s->in_frag || s->phase == PX_C_INFILE) {
 			/* The rest of a big packet, or LOCAL INFILE data. */
 			s->pkt_total += len;
+			s->seq = (uint8_t)(seq + 1);
 			if (relay(s->b, pkt, total)) {
 				px_session_fail(s, "cannot relay");
 				break;
@@ -696,6 +703,7 @@ static bool response_fragment(struct px_session *s, struct px_bconn *b,
 	struct ms_err err = {0};
 	int done = 0;
 
+	s->replied = true;
 	if (s->resp_frag) {
 		s->resp_frag = len == MS_PROTO_MAX_FRAG;
 		if (s->shadow)
@@ -741,9 +749,7 @@ static bool response_fragment(struct px_session *s, struct px_bconn *b,
 static void backend_lost(struct px_session *s, struct px_bconn *b)
 {
 	if (b == s->nb) {
-		s->nb = NULL;
-		px_bconn_free(b);
-		px_move_session_done(s, false, "new backend closed");
+		px_nb_drop(s, "new backend closed");
 		return;
 	}
 	MS_LOG_WARN("proxy", "event=backend_lost id=%u backend=%s thread=%u",
@@ -797,6 +803,11 @@ void px_backend_readable(struct px_bconn *b)
 			if (s->b != b && s->nb != b)
 				break; /* freed */
 			continue;
+		}
+		if (b == s->nb) {
+			/* an idle replacement has nothing to say */
+			px_nb_drop(s, "unexpected packet from the new backend");
+			break;
 		}
 		if (b != s->b ||
 		    (s->phase != PX_C_COMMAND && s->phase != PX_C_INFILE)) {

@@ -119,6 +119,39 @@ static int hist_series(struct ms_buf *out, const char *name, const char *label,
 	return rc;
 }
 
+/* The counters of what cutover drives: backend logins, prepared
+ * connections, sessions ended. */
+static int cutover_counters(const struct ms_metrics *m, struct ms_buf *out)
+{
+	int rc;
+
+	rc = per_backend(out, "myshift_proxy_backend_logins_total", "counter",
+			 "Backend connections logged in and set up, per "
+			 "backend.",
+			 m->backend_logins);
+	if (!rc)
+		rc = scalar(out, "myshift_proxy_prepared_total", "counter",
+			    "Replacement connections opened by POST /prepare.",
+			    m->prepared_total);
+	if (!rc)
+		rc = scalar(out, "myshift_proxy_prepared_used_total", "counter",
+			    "Prepared connections a move took instead of "
+			    "logging in.",
+			    m->prepared_used);
+	if (!rc)
+		rc = scalar(out, "myshift_proxy_prepare_failures_total",
+			    "counter",
+			    "Prepared connections that failed or closed "
+			    "before a move took them.",
+			    m->prepare_failures);
+	if (!rc)
+		rc =
+		    scalar(out, "myshift_proxy_sessions_ended_total", "counter",
+			   "Sessions ended inside a transaction by POST /end.",
+			   m->sessions_ended);
+	return rc;
+}
+
 static int counters(const struct ms_metrics *m, struct ms_buf *out)
 {
 	int rc;
@@ -170,6 +203,8 @@ static int counters(const struct ms_metrics *m, struct ms_buf *out)
 		rc = scalar(out, "myshift_proxy_held_statements_total",
 			    "counter", "Statements held by a pause or a move.",
 			    m->held_total);
+	if (!rc)
+		rc = cutover_counters(m, out);
 	return rc;
 }
 
@@ -213,6 +248,10 @@ static int gauges(const struct ms_metrics_gauges *g, struct ms_buf *out)
 		rc = scalar(out, "myshift_proxy_unmovable_sessions", "gauge",
 			    "Sessions whose state a move cannot replay.",
 			    g->unmovable_sessions);
+	if (!rc)
+		rc = scalar(out, "myshift_proxy_prepared_connections", "gauge",
+			    "Prepared connections no move has taken yet.",
+			    g->prepared_connections);
 	if (!rc)
 		rc = head(out, "myshift_proxy_backend_up", "gauge",
 			  "1 when the backend's health check passes "

@@ -34,6 +34,11 @@ struct ms_metrics {
 	uint64_t bytes_from_clients, bytes_to_clients;
 	uint64_t sessions_moved, move_failures;
 	uint64_t held_total;		 /* statements held by pause or move */
+	uint64_t backend_logins[2];	 /* backend connections logged in */
+	uint64_t prepared_total;	 /* opened by POST /prepare */
+	uint64_t prepared_used;		 /* of those, taken by a move */
+	uint64_t prepare_failures;	 /* of those, failed or closed */
+	uint64_t sessions_ended;	 /* by POST /end */
 	struct ms_hist query_latency[2]; /* command in to response out */
 	struct ms_hist hold_latency;	 /* how long held statements waited */
 };
@@ -44,7 +49,8 @@ struct ms_metrics_gauges {
 	uint64_t sessions_per_backend[2];
 	uint64_t held_sessions;
 	uint64_t unmovable_sessions;
-	int backend_up[2]; /* 1, 0, or -1 when not configured */
+	uint64_t prepared_connections; /* prepared, no move has taken them */
+	int backend_up[2];	       /* 1, 0, or -1 when not configured */
 	uint64_t shadow_sampled, shadow_compared, shadow_mismatched,
 	    shadow_dropped, shadow_errors;
 };

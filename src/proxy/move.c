@@ -9,7 +9,9 @@
  * up while the session keeps running on the old one. At the session's next
  * boundary (idle, or its next command held) the state is replayed on the
  * new connection in one pipelined round trip and the connections are
- * swapped. The pause a session can see is that replay; it is measured. */
+ * swapped. The pause a session can see is that replay; it is measured.
+ * A connection opened ahead by POST /prepare (drain.c) is taken instead
+ * of logging in again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,19 +30,24 @@ bool px_should_hold(struct px_session *s)
 {
 	bool boundary = !(s->status & MS_SERVER_STATUS_IN_TRANS);
 
-	if (s->nb || s->move_to >= 0)
+	if (s->move_to >= 0) /* not a prepared-only connection */
 		return boundary && px_at_boundary(s);
 	return boundary && route_paused(s);
 }
 
-/* Releases a held command (after resume or a move). */
-static void release(struct px_session *s)
+/* Releases a held command (after resume or a move). Returns true when it
+ * did, with *<held_us> (may be NULL) the time it was held. */
+static bool release(struct px_session *s, uint64_t *held_us)
 {
 	if (!s->held || px_should_hold(s))
-		return;
+		return false;
+	uint64_t us = ms_mono_us() - s->held_since_us;
 	s->held = false;
-	ms_hist_add(&s->px->m.hold_latency, ms_mono_us() - s->held_since_us);
+	ms_hist_add(&s->px->m.hold_latency, us);
+	if (held_us)
+		*held_us = us;
 	px_client_process(s);
+	return true;
 }
 
 void px_move_session_done(struct px_session *s, bool ok, const char *error)
@@ -86,14 +93,34 @@ void px_move_session_done(struct px_session *s, bool ok, const char *error)
 	if (!ok)
 		MS_LOG_WARN("proxy", "event=move_failed id=%u error=\"%s\"",
 			    s->id, error ? error : "-");
-	release(s);
+	release(s, NULL);
+}
+
+void px_nb_drop(struct px_session *s, const char *why)
+{
+	struct px_bconn *nb = s->nb;
+
+	if (!nb)
+		return;
+	s->nb = NULL;
+	if (s->move_to >= 0) {
+		px_bconn_free(nb);
+		px_move_session_done(s, false, why);
+		return;
+	}
+	s->px->m.prepare_failures++;
+	MS_LOG_INFO("proxy",
+		    "event=prepared_dropped id=%u backend=%s reason=\"%s\"",
+		    s->id, nb->be->name, why);
+	px_bconn_free(nb);
 }
 
 void px_move_check(struct px_session *s)
 {
 	struct px_bconn *nb = s->nb;
 
-	if (!nb || nb->phase != PX_B_READY || !px_at_boundary(s))
+	if (!nb || s->move_to < 0 || nb->phase != PX_B_READY ||
+	    !px_at_boundary(s))
 		return;
 	const char *why = px_unmovable_reason(s);
 	if (why) {
@@ -125,8 +152,8 @@ void px_moves_free(struct ms_proxy *px)
 
 /* ---- admin API --------------------------------------------------------- */
 
-static int find_route(struct ms_proxy *px, const char *name,
-		      struct ms_route **out, struct ms_err *err)
+int px_find_route(struct ms_proxy *px, const char *name, struct ms_route **out,
+		  struct ms_err *err)
 {
 	*out = NULL;
 	if (!name || !*name)
@@ -137,8 +164,8 @@ static int find_route(struct ms_proxy *px, const char *name,
 	return 0;
 }
 
-static int find_backend(struct ms_proxy *px, const char *name, int *out,
-			struct ms_err *err)
+int px_find_backend(struct ms_proxy *px, const char *name, int *out,
+		    struct ms_err *err)
 {
 	*out = ms_backend_parse(name ? name : "");
 	if (*out < 0)
@@ -157,12 +184,12 @@ int ms_proxy_route_set(struct ms_proxy *p, const char *route,
 {
 	struct ms_route *r;
 	int bi;
-	int rc = find_route(p, route, &r, err);
+	int rc = px_find_route(p, route, &r, err);
 
 	if (!rc && !r)
 		rc = MS_ERR(err, MS_EINVAL, "no route given");
 	if (!rc)
-		rc = find_backend(p, backend, &bi, err);
+		rc = px_find_backend(p, backend, &bi, err);
 	if (rc)
 		return rc;
 	r->backend = bi;
@@ -174,7 +201,7 @@ int ms_proxy_route_set(struct ms_proxy *p, const char *route,
 int ms_proxy_pause(struct ms_proxy *p, const char *route, struct ms_err *err)
 {
 	struct ms_route *r;
-	int rc = find_route(p, route, &r, err);
+	int rc = px_find_route(p, route, &r, err);
 
 	if (rc)
 		return rc;
@@ -186,13 +213,28 @@ int ms_proxy_pause(struct ms_proxy *p, const char *route, struct ms_err *err)
 	return 0;
 }
 
-int ms_proxy_resume(struct ms_proxy *p, const char *route, struct ms_err *err)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int ms_proxy_resume(struct ms_proxy *p, const char *route,
+		    struct ms_proxy_release *rel, struct ms_err *err)
 {
 	struct ms_route *r;
-	int rc = find_route(p, route, &r, err);
+	int rc = px_find_route(p, route, &r, err);
+	uint64_t *held = NULL;
+	unsigned n = 0, cap = 0;
 
+	memset(rel, 0, sizeof(*rel));
 	if (rc)
 		return rc;
+	for (struct px_session *s = p->sessions; s; s = s->next)
+		cap += s->held;
+	if (cap && !(held = malloc(cap * sizeof(*held))))
+		return MS_ERR(err, MS_ENOMEM, "out of memory");
 	if (r) {
 		r->paused = false;
 	} else {
@@ -200,15 +242,27 @@ int ms_proxy_resume(struct ms_proxy *p, const char *route, struct ms_err *err)
 		for (size_t i = 0; i < p->routes.n; i++)
 			p->routes.v[i].paused = false;
 	}
-	MS_LOG_INFO("proxy", "event=resume route=%s", r ? r->name : "*");
 	struct px_session *next;
 	for (struct px_session *s = p->sessions; s; s = next) {
 		next = s->next;
 		if (s->held) {
-			release(s);
+			uint64_t us = 0;
+			if (release(s, &us) && n < cap)
+				held[n++] = us;
 			px_session_settle(s);
 		}
 	}
+	rel->released = n;
+	if (n) {
+		qsort(held, n, sizeof(*held), cmp_u64);
+		rel->hold_ms_p50 = (double)held[(n - 1) / 2] / 1000.0;
+		rel->hold_ms_max = (double)held[n - 1] / 1000.0;
+	}
+	free(held);
+	MS_LOG_INFO("proxy",
+		    "event=resume route=%s released=%u hold_ms_p50=%.3f "
+		    "hold_ms_max=%.3f",
+		    r ? r->name : "*", n, rel->hold_ms_p50, rel->hold_ms_max);
 	return 0;
 }
 
@@ -219,6 +273,10 @@ static void move_session(struct px_move *mv, struct px_session *s)
 
 	if (why) {
 		char line[300];
+		if (px_prepared(s)) {
+			px_bconn_quit(s->nb);
+			s->nb = NULL;
+		}
 		mv->unmovable++;
 		snprintf(line, sizeof(line), "session %u: unmovable: %s", s->id,
 			 why);
@@ -229,6 +287,16 @@ static void move_session(struct px_move *mv, struct px_session *s)
 	mv->pending++;
 	s->move = mv;
 	s->move_to = mv->to;
+	if (s->nb && s->nb->be->index == mv->to) {
+		/* prepared: logged in (or logging in) already */
+		mv->prepared++;
+		s->px->m.prepared_used++;
+		return;
+	}
+	if (s->nb) {
+		px_bconn_quit(s->nb); /* prepared for the other backend */
+		s->nb = NULL;
+	}
 	s->nb = px_bconn_open(s, mv->to, &err);
 	if (!s->nb)
 		px_move_session_done(s, false, err.msg);
@@ -239,10 +307,10 @@ int ms_proxy_move_start(struct ms_proxy *p, const char *route,
 {
 	struct ms_route *r;
 	int bi;
-	int rc = find_route(p, route, &r, err);
+	int rc = px_find_route(p, route, &r, err);
 
 	if (!rc)
-		rc = find_backend(p, backend, &bi, err);
+		rc = px_find_backend(p, backend, &bi, err);
 	if (rc)
 		return rc;
 	struct px_move *mv = calloc(1, sizeof(*mv));
@@ -274,9 +342,10 @@ int ms_proxy_move_start(struct ms_proxy *p, const char *route,
 	*id = mv->id;
 	MS_LOG_INFO("proxy",
 		    "event=move_start id=%llu route=%s to=%s "
-		    "sessions=%u unmovable=%u",
+		    "sessions=%u unmovable=%u prepared=%u",
 		    (unsigned long long)mv->id, r ? r->name : "*",
-		    p->backends[bi].name, mv->total, mv->unmovable);
+		    p->backends[bi].name, mv->total, mv->unmovable,
+		    mv->prepared);
 	return 0;
 }
 
@@ -311,15 +380,16 @@ json_t *ms_proxy_move_json(struct ms_proxy *p, uint64_t id, struct ms_err *err)
 	}
 	uint64_t end = mv->pending ? ms_mono_us() : mv->finished_us;
 	return json_pack(
-	    "{s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, "
-	    "s:O}",
+	    "{s:I, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, "
+	    "s:f, s:O}",
 	    "id", (json_int_t)mv->id, "state", mv->pending ? "running" : "done",
 	    "route", mv->route[0] ? mv->route : "*", "to",
 	    p->backends[mv->to].name, "sessions", (int)mv->total, "moved",
 	    (int)mv->moved, "failed", (int)mv->failed, "unmovable",
-	    (int)mv->unmovable, "pending", (int)mv->pending, "pause_ms_max",
-	    max, "pause_ms_p50", p50, "seconds",
-	    (double)(end - mv->started_us) / 1e6, "errors", mv->errors);
+	    (int)mv->unmovable, "pending", (int)mv->pending, "prepared",
+	    (int)mv->prepared, "pause_ms_max", max, "pause_ms_p50", p50,
+	    "seconds", (double)(end - mv->started_us) / 1e6, "errors",
+	    mv->errors);
 }
 
 static const char *phase_name(const struct px_session *s)
@@ -347,13 +417,13 @@ static const char *phase_name(const struct px_session *s)
 json_t *ms_proxy_sessions_json(struct ms_proxy *p)
 {
 	json_t *a = json_array();
-	uint64_t now = ms_loop_now_ms(p->loop);
+	uint64_t now = ms_loop_now_ms(p->loop), now_us = ms_mono_us();
 
 	for (struct px_session *s = p->sessions; s; s = s->next) {
 		const char *why = px_unmovable_reason(s);
 		json_t *o = json_pack(
 		    "{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, "
-		    "s:i, s:i, s:f, s:b}",
+		    "s:i, s:i, s:f, s:b, s:s?, s:f}",
 		    "id", (int)s->id, "user", s->user, "client", s->c.peer,
 		    "schema", s->schema, "route",
 		    s->route ? s->route->name : "", "backend",
@@ -364,7 +434,11 @@ json_t *ms_proxy_sessions_json(struct ms_proxy *p)
 		    (json_int_t)(s->b ? s->b->thread_id : 0), "queries",
 		    (json_int_t)s->queries, "prepared_statements",
 		    (int)s->nstmts, "variables", (int)s->nvars, "age_s",
-		    (double)(now - s->started_ms) / 1000.0, "tls", s->tls);
+		    (double)(now - s->started_ms) / 1000.0, "tls", s->tls,
+		    "prepared", px_prepared(s) ? s->nb->be->name : NULL,
+		    "held_ms",
+		    s->held ? (double)(now_us - s->held_since_us) / 1000.0
+			    : 0.0);
 		if (why)
 			json_object_set_new(o, "unmovable", json_string(why));
 		if (s->move_to >= 0)
@@ -405,6 +479,7 @@ static void gauges(struct ms_proxy *p, struct ms_metrics_gauges *g)
 			g->sessions_per_backend[s->b->be->index]++;
 		g->held_sessions += s->held;
 		g->unmovable_sessions += px_unmovable_reason(s) != NULL;
+		g->prepared_connections += px_prepared(s);
 	}
 	for (int i = 0; i < MS_BACKEND_MAX; i++)
 		g->backend_up[i] = i < p->nbackends
@@ -441,12 +516,13 @@ json_t *ms_proxy_status_json(struct ms_proxy *p)
 			      "last_error", last));
 	}
 	return json_pack(
-	    "{s:I, s:I, s:I, s:b, s:o, s:I, s:I}", "sessions",
+	    "{s:I, s:I, s:I, s:b, s:o, s:I, s:I, s:I}", "sessions",
 	    (json_int_t)p->nsessions, "held", (json_int_t)g.held_sessions,
 	    "unmovable", (json_int_t)g.unmovable_sessions, "paused",
 	    p->paused_all, "backends", bs, "queries",
 	    (json_int_t)(p->m.queries_total[0] + p->m.queries_total[1]),
-	    "moved", (json_int_t)p->m.sessions_moved);
+	    "moved", (json_int_t)p->m.sessions_moved, "prepared",
+	    (json_int_t)g.prepared_connections);
 }
 
 int ms_proxy_metrics_text(struct ms_proxy *p, struct ms_buf *out)

@@ -126,9 +126,11 @@ struct px_session {
 	struct ms_buf attrs; /* the client's connection attributes */
 	/* routing */
 	struct ms_route *route;
-	struct px_bconn *b;  /* current backend connection */
-	struct px_bconn *nb; /* replacement being prepared (move) */
-	int move_to;	     /* backend index of a pending move, or -1 */
+	struct px_bconn *b; /* current backend connection */
+	/* the replacement connection: a move's (move_to >= 0), or one opened
+	 * ahead by POST /prepare and waiting, idle, for a move (move_to -1) */
+	struct px_bconn *nb;
+	int move_to; /* backend index of a pending move, or -1 */
 	struct px_move *move;
 	/* state */
 	char schema[PX_SCHEMA_MAX + 1];
@@ -145,6 +147,7 @@ struct px_session {
 	uint8_t cmd;
 	struct ms_resp resp;
 	uint64_t cmd_start_us;
+	bool replied;		  /* part of its response went to the client */
 	bool in_frag;		  /* client: inside a multi-fragment packet */
 	bool resp_frag;		  /* backend: inside a multi-fragment packet */
 	size_t pkt_total;	  /* bytes of the client's current packet */
@@ -169,6 +172,7 @@ struct px_move {
 	char route[MS_ROUTE_NAME_MAX + 1]; /* "" = every route */
 	int to;
 	unsigned total, moved, failed, unmovable, pending;
+	unsigned prepared; /* sessions that found a prepared connection */
 	uint64_t started_us, finished_us;
 	uint32_t *pause_us; /* per moved session */
 	unsigned npause, apause;
@@ -263,9 +267,27 @@ void px_state_free(struct px_session *s);
 const char *px_var_get(const struct px_session *s, const char *name);
 
 /* move.c: pause, resume, move. */
+/* The route named <name> (NULL or "": *<out> NULL, every route), else
+ * MS_ENOTFOUND; the backend named <name>, else MS_EINVAL (no such name)
+ * or MS_EUNSUPPORTED (not configured). */
+int px_find_route(struct ms_proxy *px, const char *name, struct ms_route **out,
+		  struct ms_err *err);
+int px_find_backend(struct ms_proxy *px, const char *name, int *out,
+		    struct ms_err *err);
+/* True when <s> has a connection opened by POST /prepare that no move has
+ * taken yet. */
+static inline bool px_prepared(const struct px_session *s)
+{
+	return s->nb && s->move_to < 0;
+}
 bool px_should_hold(struct px_session *s);
 void px_move_check(struct px_session *s);
 void px_move_session_done(struct px_session *s, bool ok, const char *error);
 void px_moves_free(struct ms_proxy *px);
+/* Drops <s>'s replacement connection after it failed or closed (<why>,
+ * borrowed): a move's fails the session's move; a prepared one goes
+ * quietly (logged, counted in prepare_failures), and a later move opens a
+ * fresh one. */
+void px_nb_drop(struct px_session *s, const char *why);
 
 #endif

@@ -1046,7 +1046,7 @@ static void metrics_hist_and_render(void **state)
 /* The engine functions admin.c calls, defined here so the test sees what
  * it passes (the static library's own are then not linked). */
 static struct {
-	char route[64], backend[64];
+	char route[64], backend[64], message[512];
 	int calls;
 	bool paused;
 } fake;
@@ -1099,11 +1099,49 @@ int ms_proxy_pause(struct ms_proxy *p, const char *route, struct ms_err *err)
 	return 0;
 }
 
-int ms_proxy_resume(struct ms_proxy *p, const char *route, struct ms_err *err)
+int ms_proxy_resume(struct ms_proxy *p, const char *route,
+		    struct ms_proxy_release *rel, struct ms_err *err)
 {
 	(void)p, (void)err;
 	fake_record(route, NULL);
 	fake.paused = false;
+	rel->released = 2;
+	rel->hold_ms_p50 = 1.5;
+	rel->hold_ms_max = 4.25;
+	return 0;
+}
+
+int ms_proxy_prepare(struct ms_proxy *p, const char *route, const char *backend,
+		     unsigned *prepared, unsigned *skipped, struct ms_err *err)
+{
+	(void)p;
+	fake_record(route, backend);
+	if (route && strcmp(route, "r1") != 0)
+		return MS_ERR(err, MS_ENOTFOUND, "unknown route '%s'", route);
+	if (strcmp(backend, "target") != 0)
+		return MS_ERR(err, MS_EINVAL, "unknown backend '%s'", backend);
+	*prepared = 3;
+	*skipped = 1;
+	return 0;
+}
+
+int ms_proxy_prepare_cancel(struct ms_proxy *p, const char *route,
+			    unsigned *cancelled, struct ms_err *err)
+{
+	(void)p, (void)err;
+	fake_record(route, NULL);
+	*cancelled = 3;
+	return 0;
+}
+
+int ms_proxy_end(struct ms_proxy *p, const char *route, const char *message,
+		 json_t **ids, struct ms_err *err)
+{
+	(void)p, (void)err;
+	fake_record(route, NULL);
+	snprintf(fake.message, sizeof(fake.message), "%s",
+		 message ? message : "(default)");
+	*ids = json_pack("[i,i]", 4, 9);
 	return 0;
 }
 
@@ -1328,6 +1366,53 @@ static void admin_end_to_end(void **state)
 			 200);
 	assert_string_equal(fake.route, "r1");
 	assert_false(fake.paused);
+	assert_non_null(strstr(body_of(resp), "\"released\":2"));
+	assert_non_null(strstr(body_of(resp), "\"hold_ms_max\":4.25"));
+	/* prepare, cancel, end */
+	assert_int_equal(http_req(port, "POST", "/prepare?route=r1&to=target",
+				  TOKEN, resp, sizeof(resp)),
+			 200);
+	assert_non_null(strstr(body_of(resp), "\"prepared\":3"));
+	assert_non_null(strstr(body_of(resp), "\"skipped\":1"));
+	assert_int_equal(
+	    http_req(port, "POST", "/prepare", TOKEN, resp, sizeof(resp)), 400);
+	assert_non_null(strstr(body_of(resp), "missing parameter 'to'"));
+	assert_int_equal(http_req(port, "POST", "/prepare?route=r9&to=target",
+				  TOKEN, resp, sizeof(resp)),
+			 404);
+	assert_int_equal(http_req(port, "POST", "/prepare?to=elsewhere", TOKEN,
+				  resp, sizeof(resp)),
+			 400);
+	assert_int_equal(http_req(port, "POST", "/prepare?to=target&x=1", TOKEN,
+				  resp, sizeof(resp)),
+			 400);
+	assert_non_null(strstr(body_of(resp), "unknown parameter 'x'"));
+	assert_int_equal(
+	    http_req(port, "GET", "/prepare/cancel", TOKEN, resp, sizeof(resp)),
+	    405);
+	assert_int_equal(http_req(port, "POST", "/prepare/cancel", TOKEN, resp,
+				  sizeof(resp)),
+			 200);
+	assert_non_null(strstr(body_of(resp), "\"cancelled\":3"));
+	assert_int_equal(http_req(port, "POST", "/end?message=rolled+back%21",
+				  TOKEN, resp, sizeof(resp)),
+			 200);
+	assert_string_equal(fake.message, "rolled back!");
+	assert_non_null(strstr(body_of(resp), "\"ended\":2"));
+	assert_non_null(strstr(body_of(resp), "\"sessions\":[4,9]"));
+	{
+		char path[600] = "/end?message=";
+		size_t n = strlen(path);
+
+		memset(path + n, 'm', 401);
+		path[n + 401] = '\0';
+		fake.message[0] = '\0';
+		assert_int_equal(
+		    http_req(port, "POST", path, TOKEN, resp, sizeof(resp)),
+		    400);
+		assert_non_null(strstr(body_of(resp), "'message'"));
+		assert_string_equal(fake.message, "");
+	}
 	/* move, then its progress */
 	assert_int_equal(http_req(port, "POST", "/move?route=r1&to=target",
 				  TOKEN, resp, sizeof(resp)),
