@@ -453,6 +453,26 @@ static int classify(struct stp *p, int depth)
 	return set_kind(p, MS_STMT_UNKNOWN);
 }
 
+/* The server rewrites the head of CREATE TRIGGER / CREATE EVENT before
+ * binlogging it (DEFINER added), which drops a leading marker; cutover
+ * therefore puts it right before the name (src/cutover/objects_util.c). */
+static bool marked_create(const char *s, size_t n)
+{
+	static const char *const heads[] = {"TRIGGER " MS_STMT_MARKER,
+					    "EVENT " MS_STMT_MARKER};
+	size_t lim = n < 1024 ? n : 1024;
+
+	if (lim < 7 || strncasecmp(s, "CREATE", 6))
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		size_t hl = strlen(heads[i]);
+		for (size_t k = 0; k + hl <= lim; k++)
+			if (s[k] == heads[i][0] && !memcmp(s + k, heads[i], hl))
+				return true;
+	}
+	return false;
+}
+
 int ms_stmt_parse(const char *sql, size_t len, const char *default_schema,
 		  struct ms_arena *a, struct ms_stmt *out, struct ms_err *err)
 {
@@ -479,7 +499,8 @@ int ms_stmt_parse(const char *sql, size_t len, const char *default_schema,
 			     default_schema ? strlen(default_schema) : 0);
 	if (!p.defschema)
 		return MS_ERR(err, MS_ETOOLARGE, "statement: arena full");
-	out->marked = p.n >= mlen && memcmp(p.s, MS_STMT_MARKER, mlen) == 0;
+	out->marked = (p.n >= mlen && memcmp(p.s, MS_STMT_MARKER, mlen) == 0) ||
+		      marked_create(p.s, p.n);
 	rc = classify(&p, 0);
 	if (rc == STP_GIVE_UP) {
 		rc = 0;

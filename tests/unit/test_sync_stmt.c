@@ -931,6 +931,33 @@ static const struct tcase create_cases[] = {
      F_MARK,
      {{T, "db_m", "t", "`db_m`.`t`", 0}},
      "CREATE TABLE `db_m`.`t` (a INT)"},
+    /* cutover's CREATE TRIGGER / EVENT: the server rewrites the head, so
+       the marker sits before the name (src/cutover/objects_util.c) */
+    {"stx",
+     "CREATE DEFINER=`root`@`localhost` TRIGGER " MS_STMT_MARKER
+     "trg BEFORE INSERT ON `c` FOR EACH ROW SET NEW.v = 'x'",
+     K(OTHER_DDL),
+     0,
+     F_MARK,
+     {{T, "stx", "c", "`c`", 0}},
+     NULL},
+    {"stx",
+     "CREATE DEFINER=`root`@`localhost` EVENT " MS_STMT_MARKER
+     "ev ON SCHEDULE EVERY 1 DAY DO DELETE FROM p WHERE id < 0",
+     K(OTHER_DDL),
+     0,
+     F_MARK,
+     {{SC, "stx", NULL, "ev", 0}},
+     NULL},
+    /* the same comment inside a body marks nothing */
+    {"stx",
+     "CREATE DEFINER=`root`@`localhost` TRIGGER trg BEFORE INSERT ON `c` "
+     "FOR EACH ROW SET NEW.v = '" MS_STMT_MARKER "'",
+     K(OTHER_DDL),
+     0,
+     0,
+     {{T, "stx", "c", "`c`", 0}},
+     NULL},
     /* a name touching a backquote: the rewrite keeps them apart */
     {"db",
      "CREATE TABLE t`x` (a INT)",
