@@ -193,6 +193,41 @@ static int drain(struct co *c, struct ms_err *err)
 	return 0;
 }
 
+/* Waits (a few seconds at most: a session whose connection is not ready
+ * just logs in at the flip) until the movable sessions of the routes have
+ * their connection to the other server logged in. */
+static int wait_prepared(struct co *c, struct ms_err *err)
+{
+	double t0 = co_now_s();
+
+	while (co_now_s() - t0 < 5) {
+		json_t *a = NULL, *s;
+		size_t i;
+		unsigned waiting = 0;
+		int rc =
+		    co_api(c, "GET", "/sessions", NULL, NULL, NULL, &a, err);
+		if (rc)
+			return rc;
+		json_array_foreach(a, i, s)
+		{
+			const char *route =
+			    json_string_value(json_object_get(s, "route"));
+			const char *be =
+			    json_string_value(json_object_get(s, "backend"));
+			if (route && in_routes(c, route) && be &&
+			    strcmp(be, c->to_be) &&
+			    json_is_true(json_object_get(s, "movable")) &&
+			    !json_is_true(json_object_get(s, "prepared_ready")))
+				waiting++;
+		}
+		json_decref(a);
+		if (!waiting)
+			break;
+		co_sleep_ms(20);
+	}
+	return 0;
+}
+
 static int wait_move(struct co *c, json_t *ans, struct ms_err *err)
 {
 	char id[32];
@@ -377,6 +412,7 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 		rc = co_api(c, "POST", "/prepare", api_route(c), "to", c->to_be,
 			    &ans, err);
 		json_decref(ans);
+		rc = rc ? rc : wait_prepared(c, err);
 		/* the other direction runs before the pause: it skips
 		 * everything until the first client write lands */
 		if (!rc && !c->failback) {

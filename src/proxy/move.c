@@ -439,6 +439,9 @@ json_t *ms_proxy_sessions_json(struct ms_proxy *p)
 		    "held_ms",
 		    s->held ? (double)(now_us - s->held_since_us) / 1000.0
 			    : 0.0);
+		json_object_set_new(
+		    o, "prepared_ready",
+		    json_boolean(px_prepared(s) && s->nb->phase == PX_B_READY));
 		if (why)
 			json_object_set_new(o, "unmovable", json_string(why));
 		if (s->move_to >= 0)
