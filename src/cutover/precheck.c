@@ -69,10 +69,9 @@ static int check_sync(struct co *c, json_t *refused, struct ms_err *err)
 			       "%s sync is not running (start `myshift %s` "
 			       "first)",
 			       dir, c->left_reverse ? "sync --reverse" : "run");
-		else if (l >= max)
+		else if (l > max) /* sync measures whole seconds */
 			refuse(refused,
-			       "%s sync lag is %.1f s, not under --max-lag "
-			       "%.1f s",
+			       "%s sync lag is %.1f s, over --max-lag %.1f s",
 			       dir, l, max);
 	}
 	ms_db_result_free(r);

@@ -448,6 +448,7 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 	case CO_CATCH_UP: {
 		struct ms_db *apply = co_apply_db(c, c->left_reverse);
 		double t0 = co_now_s();
+		unsigned polls = 0;
 		rc = ms_db_binlog_end(c->left, c->left_file,
 				      sizeof(c->left_file), &c->left_pos, err);
 		rc = rc ? rc : co_journal_save(c, err);
@@ -459,6 +460,11 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 				   ms_sync_pos_cmp(p.file, p.pos, c->left_file,
 						   c->left_pos) >= 0))
 				break;
+			/* a position reached by skipped events only is
+			 * checkpointed on request, not 100 ms later */
+			if (p.running && ++polls % 5 == 1)
+				rc = ms_sync_request_checkpoint_db(
+				    apply, c->cs, c->left_reverse, err);
 			if ((co_now_s() - t0) * 1000 > step_timeout_ms(c))
 				return MS_ERR(
 				    err, MS_ETIMEOUT,

@@ -47,8 +47,23 @@ static bool no_table(int rc, const struct ms_err *err)
 	       (err->sql_errno == 1146 || err->sql_errno == 1049);
 }
 
+static int write_request(struct ms_db *apply_db, const char *cs, bool reverse,
+			 const char *what, struct ms_err *err);
+
 int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
 			    bool reverse, struct ms_err *err)
+{
+	return write_request(apply_db, cs, reverse, "stop", err);
+}
+
+int ms_sync_request_checkpoint_db(struct ms_db *apply_db, const char *cs,
+				  bool reverse, struct ms_err *err)
+{
+	return write_request(apply_db, cs, reverse, "checkpoint", err);
+}
+
+static int write_request(struct ms_db *apply_db, const char *cs, bool reverse,
+			 const char *what, struct ms_err *err)
 {
 	const char *const tables[] = {sy_requests_ddl, NULL};
 	char who[160], host[64];
@@ -64,19 +79,23 @@ int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
 	snprintf(who, sizeof(who), "myshift pid %ld on %.63s as ",
 		 (long)getpid(), host);
 	ms_buf_init(&q, 512);
-	rc = table_ref(&q, "REPLACE INTO ", cs);
+	/* a checkpoint request never replaces a stop */
+	rc = table_ref(
+	    &q, strcmp(what, "stop") ? "INSERT IGNORE INTO " : "REPLACE INTO ",
+	    cs);
 	rc = rc ? rc
 		: ms_buf_addf(&q,
 			      " (direction, request, requested_at, "
-			      "requested_by) VALUES ('%s', 'stop', "
+			      "requested_by) VALUES ('%s', '%s', "
 			      "UTC_TIMESTAMP(6), LEFT(CONCAT(",
-			      sy_direction(reverse));
+			      sy_direction(reverse), what);
 	rc = rc ? rc : ms_db_add_literal(apply_db, &q, who);
 	rc = rc ? rc : ms_buf_addstr(&q, ", CURRENT_USER()), 255))");
 	rc = ms_db_exec_built(apply_db, &q, rc, "control statement", err);
 	rc = rc ? rc : ms_db_exec(apply_db, "COMMIT", err);
-	return rc ? ms_err_prefix(err, "writing the %s stop request to %s.%s",
-				  sy_direction(reverse), cs, "sync_requests")
+	return rc ? ms_err_prefix(err, "writing the %s %s request to %s.%s",
+				  sy_direction(reverse), what, cs,
+				  "sync_requests")
 		  : 0;
 }
 
@@ -127,6 +146,8 @@ int sy_request_read(struct ms_db *db, const char *cs, const char *direction,
 
 		out->exists = true;
 		out->stop = !strcmp(ms_db_result_get(res, 0, 0), "stop");
+		out->checkpoint =
+		    !strcmp(ms_db_result_get(res, 0, 0), "checkpoint");
 		snprintf(out->by, sizeof(out->by), "%s", by ? by : "?");
 		snprintf(out->at, sizeof(out->at), "%s", at ? at : "?");
 	}
@@ -143,4 +164,21 @@ int ms_sync_handover_create(struct ms_db *target, const char *cs,
 	int rc = ms_db_create_control(target, cs, tables, err);
 
 	return rc ? ms_err_prefix(err, "creating %s.handover", cs) : 0;
+}
+
+int sy_request_checkpoint_done(struct ms_db *db, const char *cs,
+			       const char *direction, struct ms_err *err)
+{
+	struct ms_buf q;
+	int rc;
+
+	ms_buf_init(&q, 256);
+	rc = table_ref(&q, "DELETE FROM ", cs);
+	rc = rc ? rc
+		: ms_buf_addf(&q,
+			      " WHERE direction = '%s' AND request = "
+			      "'checkpoint'",
+			      direction);
+	rc = ms_db_exec_built(db, &q, rc, "control statement", err);
+	return rc ? rc : ms_db_exec(db, "COMMIT", err);
 }

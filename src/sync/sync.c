@@ -1064,6 +1064,12 @@ static int poll_request(struct sy_run *r, struct ms_err *err)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_poll);
 	rc = sy_request_read(r->to, r->cs, r->dir, &q, err);
+	if (!rc && q.checkpoint && !r->txn.open && !r->g_dirty) {
+		rc = idle_checkpoint(r, err);
+		return rc ? rc
+			  : sy_request_checkpoint_done(r->to, r->cs, r->dir,
+						       err);
+	}
 	if (rc || !q.stop)
 		return rc;
 	r->stop_req = true;

@@ -120,13 +120,21 @@ int ms_sync_pos_cmp(const char *file_a, uint64_t pos_a, const char *file_b,
 /* Control requests (docs/sync.md, "Requests"): a row in
  * <cs>.sync_requests on the apply side of the direction (the target for
  * forward, the source for reverse), created when missing. A running sync
- * polls it every SY_REQUEST_POLL_MS (50 ms) and on 'stop' stops as it does
+ * polls it every SY_REQUEST_POLL_MS (20 ms) and on 'stop' stops as it does
  * on SIGTERM: whole transactions flushed, the position reached
  * checkpointed, the peer position recorded (forward), running = 0, the
  * request row deleted, exit 0. A sync that starts deletes a request left
  * from before it. Used by cutover and `myshift sync --stop`. */
 int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
 			    bool reverse, struct ms_err *err) MS_WUR;
+
+/* Asks a running sync to checkpoint the position it has read now, even
+ * when only skipped events lead there (it otherwise waits 100 ms after its
+ * queue empties); it deletes the request once done. Cutover waits for the
+ * checkpoint to pass the final position inside its pause. A pending 'stop'
+ * is not replaced. */
+int ms_sync_request_checkpoint_db(struct ms_db *apply_db, const char *cs,
+				  bool reverse, struct ms_err *err) MS_WUR;
 
 /* Deletes a pending request of the direction (a rollback). */
 int ms_sync_clear_request(struct ms_db *apply_db, const char *cs, bool reverse,

@@ -112,16 +112,21 @@ int sy_state_progress(struct ms_db *db, const char *cs, const char *direction,
 /* ---- control requests (request.c) -------------------------------------- */
 
 /* How often a running sync reads <cs>.sync_requests. */
-#define SY_REQUEST_POLL_MS 50
+#define SY_REQUEST_POLL_MS 20
 
 /* CREATE TABLE body of <cs>.sync_requests (ms_sync_control_create). */
 extern const char sy_requests_ddl[];
 
+/* Deletes a served 'checkpoint' request (never a 'stop'). */
+int sy_request_checkpoint_done(struct ms_db *db, const char *cs,
+			       const char *direction, struct ms_err *err);
+
 struct sy_request {
 	bool exists;
-	bool stop;    /* request = 'stop' */
-	char by[256]; /* requested_by */
-	char at[32];  /* requested_at (UTC) */
+	bool stop;	 /* request = 'stop' */
+	bool checkpoint; /* request = 'checkpoint' */
+	char by[256];	 /* requested_by */
+	char at[32];	 /* requested_at (UTC) */
 };
 
 /* Reads the request of <direction> (none when the table is missing), then
