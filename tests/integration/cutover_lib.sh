@@ -29,7 +29,7 @@
 #                                  --report-interval=1 --percentile=100 (each
 #                                  per-second line shows that second's max
 #                                  latency); runs until co_sb_stop (CAP
-#                                  seconds at most, default 170)
+#                                  seconds at most, default 900)
 #   co_sb_stop NAME WHAT           ends it between two transactions (it
 #                                  prints its report) and checks it with
 #                                  sb_check: exit 0, no FATAL, 0 reconnects,
@@ -50,6 +50,9 @@
 #   co_interval_max NAME FROM TO   the largest per-second max latency (ms)
 #                                  of sysbench's report lines that overlap
 #                                  [FROM, TO] (co_sb_t seconds)
+#   co_interval_lines NAME FROM TO those lines, shortened
+#   co_pause_window                "FROM TO" around the last switch's pause
+#                                  (steps 2-8), for co_interval_max
 #   co_binlog_end ROLE             "file<TAB>pos" of SHOW MASTER STATUS
 #   co_client_trx ROLE FILE POS    transactions in ROLE's binlog after
 #                                  FILE:POS that do not touch the control
@@ -58,7 +61,8 @@
 #                                  TABLE and the sha256 of every row ordered
 #                                  by id (no sync needed to be stopped:
 #                                  callers wait for lag 0 with writes held)
-#   co_wait_synced [--reverse]     wait_caught_up for that direction
+#   co_wait_synced [--reverse]     until status says lag 0 and the applied
+#                                  position is the read side's binlog end
 #   co_stop_syncs                  stops every sync of this control schema
 #                                  (the ones cutover and failback spawned)
 #                                  with `myshift sync --stop`; returns 1
@@ -156,9 +160,13 @@ EOF
 co_sb_start() { # co_sb_start NAME THREADS [CAP]
 	co_sb_script
 	rm -f "$co_stop_file"
-	CO_SB_STOP=$co_stop_file sb "$scratch/co_oltp.lua" --mysql-db="$co_db" \
+	# sysbench itself in the background (not the sb function: $! would be
+	# a subshell, which SIGSTOP does not stop).
+	CO_SB_STOP=$co_stop_file sysbench "$scratch/co_oltp.lua" --db-driver=mysql \
+		--mysql-host=127.0.0.1 --mysql-port="$proxy_port" --mysql-user="$APP_USER" \
+		--mysql-password="$APP_PW" --mysql-db="$co_db" \
 		--tables="$co_tables" --table-size="$co_rows" --db-ps-mode=auto \
-		--threads="$2" --time="${3:-170}" --report-interval=1 --percentile=100 \
+		--threads="$2" --time="${3:-900}" --report-interval=1 --percentile=100 \
 		run >"$scratch/$1.txt" 2>&1 &
 	co_sb_pid=$!
 	co_sb_t0=$(date +%s.%N)
@@ -271,6 +279,31 @@ co_interval_max() { # co_interval_max NAME FROM TO
 		END { if (seen) printf "%.2f\n", m; else print "?" }' "$scratch/$1.txt"
 }
 
+# co_interval_lines NAME FROM TO: those per-second lines, shortened to
+# "second: tps, max latency, errors/s, reconnects/s".
+co_interval_lines() {
+	awk -v from="$2" -v to="$3" '
+		/^\[ *[0-9]+s \]/ {
+			t = $0; sub(/^\[ */, "", t); sub(/s \].*/, "", t); t += 0
+			if (t - 1 > to + 0 || t < from + 0) next
+			tps = $0; sub(/.*tps: /, "", tps); sub(/ .*/, "", tps)
+			lat = $0; sub(/.*lat \(ms,100%\): /, "", lat); sub(/ .*/, "", lat)
+			e = $0; sub(/.*err\/s: /, "", e); sub(/ .*/, "", e)
+			r = $0; sub(/.*reconn\/s: /, "", r); sub(/ .*/, "", r)
+			printf "      %3ds: tps %s, max %s ms, err/s %s, reconn/s %s\n", t, tps, lat, e, r
+		}' "$scratch/$1.txt"
+}
+
+# co_pause_window: "FROM TO" in co_sb_t seconds around the pause of the
+# last switch: steps 2-8 (the pause) end with the command, so the window
+# is their total before co_sw_to, widened by 0.5 s on each side (sysbench's
+# clock starts a little after co_sb_start).
+co_pause_window() {
+	local ms
+	ms=$(printf '%s' "$co_json" | jq '[.steps[]? | select(.name != "prepare") | .ms] | add // 0' 2>/dev/null)
+	awk -v to="$co_sw_to" -v ms="${ms:-0}" 'BEGIN { printf "%.2f %.2f\n", to - ms / 1000 - 0.5, to + 0.5 }'
+}
+
 co_binlog_end() { sql "$1" "SHOW MASTER STATUS" | cut -f1,2; }
 
 co_client_trx() { # co_client_trx ROLE FILE POS
@@ -293,7 +326,26 @@ co_compare() { # co_compare [WHAT]
 	done
 }
 
-co_wait_synced() { wait_caught_up "$sync_timeout" "$@"; }
+# lag_seconds = 0 alone is not enough: status may take sync's own figure
+# (nothing received and not applied) while its reader is still behind, so
+# the applied position must also be the read side's binlog end (as root).
+co_wait_synced() { # co_wait_synced [--reverse]
+	local i role=source applied end lag
+	[ "${1:-}" = --reverse ] && role=target
+	for ((i = 0; i < sync_timeout * 2; i++)); do
+		status_json "$@"
+		applied=$(printf '%s' "$st_json" | jq -r '.applied_position | "\(.file)\t\(.pos)"' 2>/dev/null)
+		lag=$(printf '%s' "$st_json" | jq -r '.lag_seconds' 2>/dev/null)
+		end=$(co_binlog_end "$role")
+		if [ "$st_rc" = 0 ] && [ "$lag" = 0 ] && [ "$applied" = "$end" ]; then
+			pass "sync${1:+ $1} caught up after $((i / 2)).$((i % 2 * 5)) s: applied position = the $role's binlog end ($end)"
+			return 0
+		fi
+		sleep 0.5
+	done
+	fail "sync${1:+ $1} not caught up within $sync_timeout s: status exit $st_rc, lag_seconds '$lag', applied '$applied', the $role's binlog end '$end'"
+	return 1
+}
 
 # The syncs cutover and failback spawned are not this shell's children:
 # `myshift sync --stop` asks them to stop; any left after 30 s is found by
@@ -331,6 +383,7 @@ co_stop_syncs() {
 co_cleanup() {
 	local r
 	if [ -n "$co_sb_pid" ]; then
+		touch "$co_stop_file"
 		kill -CONT "$co_sb_pid" 2>/dev/null
 		kill "$co_sb_pid" 2>/dev/null
 		wait "$co_sb_pid" 2>/dev/null
@@ -348,5 +401,9 @@ co_cleanup() {
 	else
 		for r in source target; do sql "$r" "SET GLOBAL read_only = OFF" 2>/dev/null; done
 	fi
-	rm -rf "$scratch"
+	if [ "${MYSHIFT_KEEP_SCRATCH:-0}" = 1 ]; then
+		echo "logs kept in $scratch"
+	else
+		rm -rf "$scratch"
+	fi
 }

@@ -77,7 +77,7 @@ assert_eq "sessions before the cutover" "source $threads" "$(co_backends)"
 at 5
 co_switch cutover --max-lag 10
 co_check_switch cutover "$threads"
-cut_from=$co_sw_from cut_to=$co_sw_to
+read -r cut_from cut_to < <(co_pause_window)
 cut_p50=$(co_jf .pause_ms_p50) cut_max=$(co_jf .pause_ms_max)
 if [ "$rc" != 0 ]; then
 	co_sb_stop load "oltp_read_write through a failed cutover"
@@ -103,21 +103,23 @@ assert_eq "myshift verify --reverse under load: exit status" 0 "$rc"
 [ "$rc" = 0 ] || printf '%s\n%s\n' "$out" "$err" | tail -n 10 | cut -c1-300 | sed 's/^/    | /'
 
 # --- failback under load -------------------------------------------------------------
-at "$(awk -v t="$cut_to" 'BEGIN { print t + 30 }')"
+at "$(awk -v t="$co_sw_to" 'BEGIN { print t + 30 }')"
 co_switch failback --max-lag 10
 co_check_switch failback "$threads"
-back_from=$co_sw_from back_to=$co_sw_to
+read -r back_from back_to < <(co_pause_window)
 back_p50=$(co_jf .pause_ms_p50) back_max=$(co_jf .pause_ms_max)
 assert_eq "routes after the failback" "default source" "$(co_routes)"
 assert_eq "sessions after the failback" "source $threads" "$(co_backends)"
 writes_land source target "after the failback"
-at "$(awk -v t="$back_to" 'BEGIN { print t + 10 }')"
+at "$(awk -v t="$co_sw_to" 'BEGIN { print t + 10 }')"
 co_sb_stop load "oltp_read_write through cutover and failback"
 
 echo "   latency: cutover pause p50 ${cut_p50} ms, max ${cut_max} ms (report);" \
-	"sysbench max $(co_interval_max load "$cut_from" "$cut_to") ms in the seconds $cut_from-$cut_to"
+	"sysbench's max $(co_interval_max load "$cut_from" "$cut_to") ms in the seconds $cut_from-$cut_to:"
+co_interval_lines load "$cut_from" "$cut_to"
 echo "   latency: failback pause p50 ${back_p50} ms, max ${back_max} ms (report);" \
-	"sysbench max $(co_interval_max load "$back_from" "$back_to") ms in the seconds $back_from-$back_to"
+	"sysbench's max $(co_interval_max load "$back_from" "$back_to") ms in the seconds $back_from-$back_to:"
+co_interval_lines load "$back_from" "$back_to"
 echo "   sysbench: $(sb_val "$scratch/load.txt" transactions) transactions, max latency" \
 	"$(sb_val "$scratch/load.txt" max) ms over the run (including the SIGSTOP for the comparison)"
 
