@@ -1,19 +1,19 @@
 # Helpers that judge `myshift cutover` / `myshift failback` from outside
-# (sourced after lib.sh, copy_lib.sh, sync_lib.sh and proxy_load_lib.sh).
+# (sourced after lib.sh, copy_lib.sh, sync_lib.sh, proxy_load_lib.sh and
+# cutover_lib.sh, whose co_need, co_routes and co_stop_syncs they use).
 # Used by test_cutover_tenant.sh and test_cutover_faults.sh. What decides a
 # test is read from the servers (root over their sockets), the proxy's admin
 # API and the writers' own records of what the server acknowledged; the
 # cutover's report is only printed.
 #
-#   need_cutover                   skip (77) while this myshift has no cutover
-#   co_cs                          the test's control schema (sync_lib's)
-#   co_base_args                   array: --source (a writing user with READ_ONLY
-#                                  ADMIN), --target, --admin, the token file,
-#                                  --control-schema, --sync-log
-#   co_cmd NAME KIND ARGS...       myshift KIND (cutover|failback) with
-#                                  co_base_args and ARGS, --json; sets $rc,
-#                                  $out, $err; keeps NAME.out/.err in $scratch
-#   co_json KEY                    a key of the last co_cmd's --json report
+#   ct_need                        co_need, and python3-pymysql for the writers
+#   ct_set_args [TARGET_URI]       fills the array ct_args: --source (a writing
+#                                  user with READ_ONLY ADMIN), --target, --admin,
+#                                  the token file, --control-schema, --sync-log
+#   ct_cmd NAME KIND ARGS...       myshift KIND (cutover|failback) with
+#                                  ct_args and ARGS, --json; sets $rc, $out,
+#                                  $err; keeps NAME.out/.err in $scratch
+#   ct_rep KEY                     a key of the last ct_cmd's --json report
 #   writer_start NAME SCHEMA [MS]  a client through the proxy (one session,
 #                                  autocommit) inserting into SCHEMA.w the
 #                                  rows n = 1, 2, ... with tenant = NAME and
@@ -37,36 +37,31 @@
 #   route_backend ROUTE            the backend of ROUTE in GET /routes
 #   session_backends SCHEMA        "backend count" of /sessions with SCHEMA
 #   jsql SQL                       SQL on the target's control schema
-#   sync_pids [reverse|forward]    the myshift sync/run processes of this
-#                                  test's control schema (by /proc cmdline)
-#   stop_syncs                     SIGTERM them (by PID) and wait, 30 s
+#   syncs_are FWD REV WHAT         assert (polling 10 s) that FWD forward and
+#                                  REV reverse `myshift sync` processes of
+#                                  this control schema run (co_sync_pids: the
+#                                  ones cutover spawned; a `myshift run` is
+#                                  not counted)
 
-co_cs=$sync_cs
-
-need_cutover() {
-	local help
-	help=$("$MYSHIFT_BIN" cutover --help 2>&1)
-	if printf '%s' "$help" | grep -qiE 'not available|planned'; then
-		echo "SKIP: this myshift has no 'cutover' command yet"
-		exit 77
-	fi
+ct_need() {
+	co_need
 	if ! /usr/bin/python3 -c 'import pymysql' 2>/dev/null; then
 		echo "SKIP: python3-pymysql is not installed (scripts/deps)"
 		exit 77
 	fi
 }
 
-co_base_args=()
-co_set_args() { # co_set_args [TARGET_URI]: fills co_base_args
-	co_base_args=(--source "$MYSHIFT_SOURCE_ADMIN" --target "${1:-$MYSHIFT_TARGET}"
+ct_args=()
+ct_set_args() { # ct_set_args [TARGET_URI]: fills ct_args
+	ct_args=(--source "$MYSHIFT_SOURCE_ADMIN" --target "${1:-$MYSHIFT_TARGET}"
 		--admin "127.0.0.1:$admin_port" --admin-token-file "$proxy_token_file"
-		--control-schema "$co_cs" --sync-log "$scratch/spawned-sync.log")
+		--control-schema "$sync_cs" --sync-log "$scratch/spawned-sync.log" --log-level info)
 }
 
-co_cmd() { # co_cmd NAME KIND ARGS...
+ct_cmd() { # ct_cmd NAME KIND ARGS...
 	local name=$1 kind=$2
 	shift 2
-	"$MYSHIFT_BIN" "$kind" "${co_base_args[@]}" "$@" --json \
+	"$MYSHIFT_BIN" "$kind" "${ct_args[@]}" "$@" --json \
 		>"$scratch/$name.out" 2>"$scratch/$name.err" </dev/null
 	rc=$?
 	out=$(cat "$scratch/$name.out")
@@ -74,10 +69,14 @@ co_cmd() { # co_cmd NAME KIND ARGS...
 	echo "   $kind $* -> exit $rc: $(printf '%s' "$out" | jq -c '{state, scope,
 		sessions_moved, pause_ms_max, pause_ms_p50, drained, errors, run_id,
 		steps: [.steps[]? | "\(.name):\(.ms)"]}' 2>/dev/null || printf '%.300s' "$out")"
-	[ "$rc" = 0 ] || printf '%s\n' "$err" | tail -n 8 | cut -c1-300 | sed 's/^/    err | /'
+	[ "$rc" = 0 ] || {
+		printf '%s' "$out" | jq -c '{refused, error}' 2>/dev/null | cut -c1-600 |
+			sed 's/^/    report | /'
+		printf '%s\n' "$err" | tail -n 8 | cut -c1-300 | sed 's/^/    err | /'
+	}
 }
 
-co_json() { printf '%s' "$out" | jq -r ".$1 // \"absent\"" 2>/dev/null; }
+ct_rep() { printf '%s' "$out" | jq -r ".$1 // \"absent\"" 2>/dev/null; }
 
 # --- writers -------------------------------------------------------------------
 cat >"$scratch/writer.py" <<'EOF'
@@ -211,10 +210,7 @@ first_n_on() { # first_n_on ROLE SCHEMA TENANT SRV FROM
 }
 
 # --- proxy -----------------------------------------------------------------------
-route_backend() {
-	admin GET /routes
-	printf '%s' "$body" | jarr routes | jq -r --arg r "$1" '.[] | select(.name == $r) | .backend'
-}
+route_backend() { co_routes | awk -v r="$1" '$1 == r { print $2 }'; }
 
 session_backends() {
 	admin GET /sessions
@@ -224,36 +220,27 @@ session_backends() {
 }
 
 # --- journal -----------------------------------------------------------------------
-jsql() { sql target "USE \`$co_cs\`; $1"; }
+jsql() { sql target "USE \`$sync_cs\`; $1"; }
 
 # --- spawned syncs -------------------------------------------------------------------
-# sync_pids [reverse|forward]: processes running this test's myshift binary
-# whose arguments name this test's control schema and are a sync or a run
-# (whatever started them: this test, or a cutover that spawned them).
-sync_pids() {
-	local p args exe
-	exe=$(readlink -f "$MYSHIFT_BIN")
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] || continue
-		args=$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null) || continue
-		printf '%s\n' "$args" | sed -n 2p | grep -qxE 'sync|run' || continue
-		printf '%s\n' "$args" | grep -qE "^(--control-schema=)?$co_cs\$" || continue
-		case ${1:-} in
-		reverse) printf '%s\n' "$args" | grep -qx -- --reverse || continue ;;
-		forward) printf '%s\n' "$args" | grep -qx -- --reverse && continue ;;
-		esac
-		echo "${p#/proc/}"
+sync_procs() {
+	local p f=0 r=0
+	for p in $(co_sync_pids); do
+		if tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qx -- --reverse; then
+			r=$((r + 1))
+		else
+			f=$((f + 1))
+		fi
 	done
+	echo "forward $f reverse $r"
 }
 
-stop_syncs() {
-	local pids p i
-	pids=$(sync_pids)
-	[ -n "$pids" ] || return 0
-	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-	for i in $(seq 1 300); do
-		[ -z "$(sync_pids)" ] && return 0
-		sleep 0.1
+syncs_are() { # syncs_are FWD REV WHAT
+	local want="forward $1 reverse $2" got i
+	for i in $(seq 1 50); do
+		got=$(sync_procs)
+		[ "$got" = "$want" ] && break
+		sleep 0.2
 	done
-	for p in $(sync_pids); do kill -KILL "$p" 2>/dev/null; done
+	assert_eq "$3: sync processes" "$want" "$got"
 }

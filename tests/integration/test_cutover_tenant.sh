@@ -22,14 +22,12 @@
 . "$(dirname "$0")/copy_lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/proxy_load_lib.sh"
+. "$(dirname "$0")/cutover_lib.sh"
 . "$(dirname "$0")/cutover_check_lib.sh"
-need_sandbox
-need_sync
-need_proxy_tools
-need_cutover
+ct_need
 
 tenants=(t1 t2 t3)
-cs=$co_cs
+cs=$sync_cs
 rules=()
 for t in "${tenants[@]}"; do rules+=(--include "it_ct_$t"); done
 
@@ -43,14 +41,14 @@ drop_all() {
 cleanup() {
 	writer_stop_all
 	bg_alive && bg_stop TERM 30
-	stop_syncs
+	co_stop_syncs
 	proxy_stop
 	sql source "SET GLOBAL read_only = OFF" 2>/dev/null
 	[ "${MYSHIFT_KEEP_FIXTURES:-0}" = 1 ] || drop_all 2>/dev/null
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
-stop_syncs
+co_stop_syncs >/dev/null
 drop_all
 
 # --- fixtures, copy and sync ------------------------------------------------------
@@ -72,7 +70,7 @@ wait_caught_up 60 || finish
 routes=()
 for t in "${tenants[@]}"; do routes+=(--route "$t schema=it_ct_$t backend=source"); done
 proxy_start tenant --target "$MYSHIFT_TARGET" "${routes[@]}" --route "default backend=source"
-co_set_args
+ct_set_args
 for t in "${tenants[@]}"; do writer_start "$t" "it_ct_$t"; done
 sleep 2
 for t in "${tenants[@]}"; do
@@ -87,7 +85,7 @@ routes_are() {
 # report_ok WHAT: the cutover's own report: switched, no client error.
 report_ok() {
 	assert_eq "$1: exit status" 0 "$rc"
-	assert_eq "$1: report errors" 0 "$(co_json errors)"
+	assert_eq "$1: report errors" 0 "$(ct_rep errors)"
 	if [ "$rc" != 0 ]; then
 		tail -n 10 "$scratch/spawned-sync.log" 2>/dev/null | cut -c1-300 | sed 's/^/    sync | /'
 		finish
@@ -98,7 +96,7 @@ report_ok() {
 # there are some.
 lands() {
 	local t=$1 srv=$2 from=$3 upto other
-	sleep 2
+	sleep 1
 	upto=$(writer_last "$t")
 	other=$(csql "$(role_of "$srv")" "SELECT COUNT(*) FROM it_ct_$t.w
 		WHERE tenant = '$t' AND n > $from AND n <= $upto AND srv <> $srv")
@@ -123,7 +121,7 @@ reaches() {
 
 # --- 1. refused without a verify run -----------------------------------------------
 echo "1. cutover --schema it_ct_t1 before any verify run"
-co_cmd refused cutover --schema it_ct_t1 "${rules[@]}"
+ct_cmd refused cutover --schema it_ct_t1 "${rules[@]}"
 assert_eq "cutover without a clean verify run: exit status" 1 "$rc"
 assert_match "the refusal names verify" "$out $err" '[Vv]erif'
 routes_are source source source "after the refusal"
@@ -135,7 +133,7 @@ assert_eq "myshift verify exit status" 0 "$rc"
 # --- 2. t1 to the target ---------------------------------------------------------
 echo "2. cutover --schema it_ct_t1 under load"
 a1=$(writer_last t1)
-co_cmd cut-t1 cutover --schema it_ct_t1 "${rules[@]}"
+ct_cmd cut-t1 cutover --schema it_ct_t1 "${rules[@]}"
 b1=$(writer_last t1)
 report_ok "cutover --schema it_ct_t1"
 routes_are target source source "after cutover t1"
@@ -147,6 +145,7 @@ if [ "$f" -gt "$a1" ] && [ "$f" -le $((b1 + 1)) ]; then
 else
 	fail "t1's first row from the target is n=$f; expected after $a1 (cutover start) and by $((b1 + 1))"
 fi
+syncs_are 0 1 "after cutover t1"
 lands t1 2 "$b1" "after cutover t1"
 lands t3 1 0 "after cutover t1"
 reaches t1 source "t1 after cutover t1 (reverse sync)"
@@ -156,7 +155,7 @@ for t in "${tenants[@]}"; do writer_check "$t" "after cutover t1"; done
 # --- 3. t2 to the target, by route -------------------------------------------------
 echo "3. cutover --route t2 under load"
 a2=$(writer_last t2)
-co_cmd cut-t2 cutover --route t2 "${rules[@]}"
+ct_cmd cut-t2 cutover --route t2 "${rules[@]}"
 b2=$(writer_last t2)
 report_ok "cutover --route t2"
 routes_are target target source "after cutover t2"
@@ -167,6 +166,7 @@ if [ "$f" -gt "$a2" ] && [ "$f" -le $((b2 + 1)) ]; then
 else
 	fail "t2's first row from the target is n=$f; expected after $a2 (cutover start) and by $((b2 + 1))"
 fi
+syncs_are 0 1 "after cutover t2"
 lands t1 2 "$b1" "after cutover t2"
 lands t2 2 "$b2" "after cutover t2"
 lands t3 1 0 "after cutover t2"
@@ -178,7 +178,7 @@ for t in "${tenants[@]}"; do writer_check "$t" "after cutover t2"; done
 # --- 4. t1 back to the source ------------------------------------------------------
 echo "4. failback --schema it_ct_t1 under load (--skip-verify: no --reverse verify run)"
 c1=$(writer_last t1)
-co_cmd back-t1 failback --schema it_ct_t1 --skip-verify "${rules[@]}"
+ct_cmd back-t1 failback --schema it_ct_t1 --skip-verify "${rules[@]}"
 d1=$(writer_last t1)
 report_ok "failback --schema it_ct_t1"
 routes_are source target source "after failback t1"
@@ -190,6 +190,7 @@ if [ "$f" -gt "$c1" ] && [ "$f" -le $((d1 + 1)) ]; then
 else
 	fail "t1's first row from the source after n=$c1 is n=$f; expected by $((d1 + 1))"
 fi
+syncs_are 0 1 "after failback t1"
 lands t1 1 "$d1" "after failback t1"
 lands t2 2 "$b2" "after failback t1"
 reaches t1 target "t1 after failback t1 (forward sync)"
