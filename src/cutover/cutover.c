@@ -273,7 +273,25 @@ static void fill_report(struct co *c, const char *state, double t0)
 
 /* Finishes a run found interrupted: redo the flip when it had started,
  * else undo what was started. */
-static int recover(struct co *c, struct co_pending *p, struct ms_err *err)
+/* Is the interrupted run what this command asks for (same kind and
+ * tenant)? Then finishing it finishes the command. */
+static bool same_request(const struct co *c, const struct co_pending *p)
+{
+	const struct ms_cutover_opts *o = c->o;
+
+	if (strcmp(p->kind, c->kind))
+		return false;
+	if (o->route)
+		return json_array_size(p->routes) == 1 &&
+		       !strcmp(json_string_value(json_array_get(p->routes, 0)),
+			       o->route);
+	return !strcmp(p->scope, o->schema ? o->schema : "*");
+}
+
+/* Finishes the interrupted run <p>. *<report> gets its report when it was
+ * completed and is what this command asks for. */
+static int recover(struct co *c, struct co_pending *p, json_t **report,
+		   struct ms_err *err)
 {
 	struct co r = *c;
 	json_t *rep = json_object();
@@ -324,7 +342,12 @@ static int recover(struct co *c, struct co_pending *p, struct ms_err *err)
 	json_object_set_new(rep, "state", json_string(state));
 	json_object_set(rep, "error_messages", r.errors);
 	json_object_set_new(c->report, "recovered", rep);
-	json_decref(r.report);
+	if (!strcmp(state, "done") && same_request(c, p)) {
+		json_object_set(r.report, "recovered", rep);
+		*report = r.report;
+	} else {
+		json_decref(r.report);
+	}
 	json_decref(p->routes);
 	if (!rc && !strcmp(state, "failed"))
 		rc = MS_ERR(err, MS_EINTERNAL,
@@ -408,8 +431,15 @@ int ms_cutover_run(const struct ms_cutover_opts *o, json_t **report,
 		json_decref(p.routes);
 		goto refuse;
 	}
-	if (!rc && p.id)
-		rc = recover(&c, &p, err);
+	if (!rc && p.id) {
+		json_t *done = NULL;
+		rc = recover(&c, &p, &done, err);
+		if (!rc && done) { /* the interrupted run was this command */
+			json_decref(c.report);
+			c.report = done;
+			goto out;
+		}
+	}
 	if (rc)
 		goto out_nojournal;
 	rc = resolve_scope(&c, refused, err);
