@@ -88,6 +88,8 @@ assert_eq "forward sync (myshift run) stopped by the cutover: exit status" 0 "$b
 [ "$bg_rc" = 0 ] || bg_log_tail
 bg_pid=
 assert_eq "routes after the cutover" "default target" "$(co_routes)"
+assert_eq "source read_only after the cutover (source_writes $(co_jf .source_writes))" 1 \
+	"$(sql source "SELECT @@GLOBAL.read_only")"
 assert_eq "sessions after the cutover" "target $threads" "$(co_backends)"
 writes_land target source "after the cutover"
 
@@ -109,6 +111,7 @@ co_check_switch failback "$threads"
 read -r back_from back_to < <(co_pause_window)
 back_p50=$(co_jf .pause_ms_p50) back_max=$(co_jf .pause_ms_max)
 assert_eq "routes after the failback" "default source" "$(co_routes)"
+assert_eq "source read_only after the failback" 0 "$(sql source "SELECT @@GLOBAL.read_only")"
 assert_eq "sessions after the failback" "source $threads" "$(co_backends)"
 writes_land source target "after the failback"
 at "$(awk -v t="$co_sw_to" 'BEGIN { print t + 10 }')"
