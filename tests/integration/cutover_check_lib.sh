@@ -36,6 +36,8 @@
 #                                  server SRV
 #   route_backend ROUTE            the backend of ROUTE in GET /routes
 #   session_backends SCHEMA        "backend count" of /sessions with SCHEMA
+#   sessions_become SCHEMA WANT WHAT
+#                                  assert session_backends reaches WANT (20 s)
 #   jsql SQL                       SQL on the target's control schema
 #   syncs_are FWD REV WHAT         assert (polling 10 s) that FWD forward and
 #                                  REV reverse `myshift sync` processes of
@@ -217,6 +219,16 @@ session_backends() {
 	printf '%s' "$body" | jarr sessions | jq -r --arg s "$1" \
 		'[.[] | select((.schema // "") == $s) | .backend] | group_by(.) |
 		 map("\(.[0]) \(length)") | join(", ")'
+}
+
+sessions_become() { # sessions_become SCHEMA WANT WHAT
+	local got i
+	for i in $(seq 1 100); do
+		got=$(session_backends "$1")
+		[ "$got" = "$2" ] && break
+		sleep 0.2
+	done
+	assert_eq "$3" "$2" "$got"
 }
 
 # --- journal -----------------------------------------------------------------------

@@ -119,7 +119,7 @@ echo "a1. the proxy's target backend is unreachable ($SECONDS s into the test)"
 proxy_start badtarget --target "mysql://myshift@127.0.0.1:$closed"
 ct_set_args
 writer_start wa "$db"
-sleep 1
+sessions_become "$db" "source 1" "a1: the writer's session"
 ct_cmd a1 cutover "${ct_opts[@]}"
 assert_eq "a1: exit status (refused)" 1 "$rc"
 assert_match "a1: the refusal names the target" "$(ct_rep refused) $err" '[Tt]arget'
@@ -134,7 +134,7 @@ assert_eq "a1: proxy exit status" 0 "$proxy_rc"
 # --- the proxy for the rest, and the writer that runs through every case -------------
 proxy_start faults --target "$MYSHIFT_TARGET"
 writer_start w "$db"
-sleep 1
+sessions_become "$db" "source 1" "the writer's session"
 
 # --- a2. --target unreachable -----------------------------------------------------------
 echo "a2. --target names a closed port"
@@ -207,7 +207,7 @@ writer_check w "at the end"
 writer_stop w
 assert_eq "the writer's exit status" 0 "$?"
 exactly_once source "$db" w
-wait_caught_up 60
+co_wait_synced
 exactly_once target "$db" w
 compare_schema_data "$db"
 for role in source target; do

@@ -13,8 +13,9 @@
 #   3. cutover --route t2: the same for t2; t1 stays on the target.
 #   4. failback --schema it_ct_t1: t1's rows come from the source again;
 #      t2 stays on the target.
-#   5. The writers stop; once both syncs have caught up, each schema is the
-#      same on both servers (CHECKSUM TABLE and every row), each server holds
+#   5. The writers stop; once both syncs have caught up (lag 0, applied
+#      position = the read side's binlog end), each schema is the same on
+#      both servers (CHECKSUM TABLE and every row), each server holds
 #      each acknowledged row exactly once, and the server ids of each
 #      tenant's rows in order are t1 "1 2 1", t2 "1 2", t3 "1".
 # No writer may see an error, and no cutover may report one.
@@ -72,9 +73,8 @@ for t in "${tenants[@]}"; do routes+=(--route "$t schema=it_ct_$t backend=source
 proxy_start tenant --target "$MYSHIFT_TARGET" "${routes[@]}" --route "default backend=source"
 ct_set_args
 for t in "${tenants[@]}"; do writer_start "$t" "it_ct_$t"; done
-sleep 2
 for t in "${tenants[@]}"; do
-	assert_eq "writer $t's session before any cutover" "source 1" "$(session_backends "it_ct_$t")"
+	sessions_become "it_ct_$t" "source 1" "writer $t's session before any cutover"
 done
 
 # routes_are T1 T2 T3 WHAT: the backend of each tenant's route.
@@ -207,8 +207,21 @@ for t in "${tenants[@]}"; do
 	writer_stop "$t"
 	assert_eq "writer $t's exit status" 0 "$?"
 done
-wait_caught_up 60
-wait_caught_up 60 --reverse
+# Every acknowledged row on both servers first (the data the comparison
+# needs), then the strict catch-up: both syncs at their read side's binlog
+# end. With no client writing, both binlogs must then stand still: a sync's
+# idle checkpoint is a transaction in the other sync's read side, and
+# neither may answer the other's with one of its own for ever.
+for t in "${tenants[@]}"; do
+	reaches "$t" source "$t at the end"
+	reaches "$t" target "$t at the end"
+done
+sync_timeout=20 co_wait_synced
+sync_timeout=20 co_wait_synced --reverse
+ends=$(co_binlog_end source; co_binlog_end target)
+sleep 3
+assert_eq "no client writes: the binlog ends of source and target 3 s apart" "$ends" \
+	"$(co_binlog_end source; co_binlog_end target)"
 for t in "${tenants[@]}"; do
 	compare_schema_data "it_ct_$t"
 	exactly_once source "it_ct_$t" "$t"
