@@ -118,7 +118,10 @@ static int resolve_scope(struct co *c, json_t *refused, struct ms_err *err)
 	}
 	ms_db_result_free(h);
 	bool whole = !strcmp(c->scope, "*");
-	if (!c->failback && whole && nh)
+	if (!c->failback && whole && star)
+		snprintf(m, sizeof(m),
+			 "the whole migration is on the target already");
+	else if (!c->failback && whole && nh)
 		snprintf(m, sizeof(m),
 			 "%zu schema(s) are handed over to the target per "
 			 "tenant: cut the rest over per tenant, or fail them "

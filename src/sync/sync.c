@@ -97,6 +97,12 @@ struct sy_run {
 	double eps;
 	struct timespec last_tick;
 	struct timespec last_ckpt; /* last checkpoint committed */
+	/* Since the last checkpoint only myshift's own transactions (the
+	 * other direction's checkpoints and applies) were skipped: those
+	 * wait for the 1 s tick, so two syncs do not answer each other's
+	 * idle checkpoints 10 times a second for ever. */
+	bool echo_only;
+	bool txn_ours; /* the transaction ending now was skipped as ours */
 	struct timespec last_poll; /* last read of sync_requests */
 	bool stop_req;		   /* a 'stop' request was read */
 	char stop_by[256];
@@ -195,6 +201,7 @@ static int commit_group(struct sy_run *r, bool clear_ddl, struct ms_err *err)
 	}
 	set_name(r->cfile, r->sfile);
 	r->cpos = r->spos;
+	r->echo_only = true;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_ckpt);
 	if (r->res) {
 		r->res->transactions += r->g_txns;
@@ -246,6 +253,9 @@ static void advance(struct sy_run *r, const struct ms_bl_event *ev)
 
 static void boundary(struct sy_run *r)
 {
+	if (!r->txn_ours)
+		r->echo_only = false;
+	r->txn_ours = false;
 	set_name(r->sfile, r->file);
 	r->spos = r->pos;
 	if (!r->g_dirty && !r->txn.open)
@@ -602,6 +612,7 @@ static int apply_payload(struct sy_run *r, const struct ms_bl_payload *p,
 		    is_control(r, p->events[i].u.table_map->schema))
 			ours = true;
 	if (ours) {
+		r->txn_ours = true;
 		if (r->res)
 			r->res->skipped_transactions++;
 	} else {
@@ -670,6 +681,7 @@ static int txn_complete(struct sy_run *r, struct ms_err *err)
 		ms_arena_reset(&r->arena);
 	}
 	if (!rc && ours) {
+		r->txn_ours = true;
 		for (e = t->head; e; e = e->next)
 			if (le32(e->data + 13))
 				r->pos = le32(e->data + 13);
@@ -1188,7 +1200,7 @@ static int tick(struct sy_run *r, struct ms_err *err)
 static int idle_soon(struct sy_run *r, struct ms_err *err)
 {
 	if (r->g_dirty || r->txn.open || sy_queue_count(&r->q) ||
-	    since(&r->last_ckpt) * 1000 < SY_IDLE_CKPT_MS)
+	    r->echo_only || since(&r->last_ckpt) * 1000 < SY_IDLE_CKPT_MS)
 		return 0;
 	return idle_checkpoint(r, err);
 }

@@ -329,21 +329,37 @@ co_compare() { # co_compare [WHAT]
 # lag_seconds = 0 alone is not enough: status may take sync's own figure
 # (nothing received and not applied) while its reader is still behind, so
 # the applied position must also be the read side's binlog end (as root).
+# Is position "$1" (FILE<TAB>POS) at or after "$2"? Files compare by their
+# numeric suffix.
+co_pos_ge() {
+	local fa=${1%%$'\t'*} pa=${1##*$'\t'} fb=${2%%$'\t'*} pb=${2##*$'\t'}
+	[ -n "$fa" ] && [ -n "$pa" ] || return 1
+	if [ "$fa" != "$fb" ]; then
+		[ "$((10#${fa##*.}))" -gt "$((10#${fb##*.}))" ]
+		return
+	fi
+	[ "$pa" -ge "$pb" ]
+}
+
+# Waits until sync has applied the read side's binlog end as it stands when
+# called (the writers stopped). Not "applied = end" at some later instant:
+# while both directions run, each writes its progress row once a second
+# into the other's read side, so that end never stands still.
 co_wait_synced() { # co_wait_synced [--reverse]
 	local i role=source applied end lag
 	[ "${1:-}" = --reverse ] && role=target
+	end=$(co_binlog_end "$role")
 	for ((i = 0; i < sync_timeout * 2; i++)); do
 		status_json "$@"
 		applied=$(printf '%s' "$st_json" | jq -r '.applied_position | "\(.file)\t\(.pos)"' 2>/dev/null)
 		lag=$(printf '%s' "$st_json" | jq -r '.lag_seconds' 2>/dev/null)
-		end=$(co_binlog_end "$role")
-		if [ "$st_rc" = 0 ] && [ "$lag" = 0 ] && [ "$applied" = "$end" ]; then
-			pass "sync${1:+ $1} caught up after $((i / 2)).$((i % 2 * 5)) s: applied position = the $role's binlog end ($end)"
+		if [ "$st_rc" = 0 ] && [ "$lag" = 0 ] && co_pos_ge "$applied" "$end"; then
+			pass "sync${1:+ $1} caught up after $((i / 2)).$((i % 2 * 5)) s: applied position $applied at or past the $role's binlog end when asked ($end)"
 			return 0
 		fi
 		sleep 0.5
 	done
-	fail "sync${1:+ $1} not caught up within $sync_timeout s: status exit $st_rc, lag_seconds '$lag', applied '$applied', the $role's binlog end '$end'"
+	fail "sync${1:+ $1} not caught up within $sync_timeout s: status exit $st_rc, lag_seconds '$lag', applied '$applied', the $role's binlog end when asked '$end'"
 	return 1
 }
 
