@@ -155,37 +155,22 @@ static int run(const struct ms_opts *opts, bool failback)
 				    ms_opts_origin(opts, "max-lag"),
 				    ms_opts_get(opts, "max-lag"));
 	}
-	/* the rules go to the sync processes cutover starts */
-	static const char *const rule_opts[] = {"include", "exclude",
-						"table-mappings", NULL};
-	size_t na = 0, cap = 8;
-	args = calloc(cap, sizeof(*args));
-	for (int i = 0; !rc && rule_opts[i]; i++) {
-		size_t n = 0;
-		const struct ms_optval *v =
-		    ms_opts_list(opts, rule_opts[i], &n);
-		if (!v && ms_opts_get(opts, rule_opts[i])) {
-			n = 1;
-		}
-		for (size_t j = 0; j < n; j++) {
-			if (na + 2 > cap) {
-				cap *= 2;
-				const char **nv =
-				    realloc(args, cap * sizeof(*args));
-				if (!nv) {
-					rc = MS_ERR(&err, MS_ENOMEM,
-						    "out of memory");
-					break;
-				}
-				args = nv;
-			}
-			static char flag[3][32];
-			snprintf(flag[i], sizeof(flag[i]), "--%s",
-				 rule_opts[i]);
-			args[na++] = flag[i];
-			args[na++] =
-			    v ? v[j].value : ms_opts_get(opts, rule_opts[i]);
-		}
+	/* the rules go to the sync processes cutover starts: every
+	 * --include / --exclude, the last --table-mappings */
+	size_t ninc = 0, nexc = 0, na = 0;
+	const struct ms_optval *inc = ms_opts_list(opts, "include", &ninc);
+	const struct ms_optval *exc = ms_opts_list(opts, "exclude", &nexc);
+	const char *maps = ms_opts_get(opts, "table-mappings");
+	args = calloc(2 * (ninc + nexc + 1), sizeof(*args));
+	if (!rc && !args)
+		rc = MS_ERR(&err, MS_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < ninc + nexc; i++) {
+		args[na++] = i < ninc ? "--include" : "--exclude";
+		args[na++] = i < ninc ? inc[i].value : exc[i - ninc].value;
+	}
+	if (!rc && maps) {
+		args[na++] = "--table-mappings";
+		args[na++] = maps;
 	}
 	if (rc) {
 		free(args);

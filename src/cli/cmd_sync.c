@@ -137,84 +137,15 @@ static void print_sync(const struct ms_opts *opts,
 
 /* ---- myshift sync --stop (docs/sync.md, "Requests") ---------------- */
 
-#define STOP_POLL_MS 100
-#define STOP_STALE_S 10.0 /* running = 1 but no progress for longer: gone */
-#define STOP_RETRY_S 15.0 /* running = 0 after an error: may be retrying */
-
-/* What the apply side says about the direction, read in one query. */
-struct stop_view {
-	bool exists;  /* a sync_state row */
-	bool running; /* running = 1, progress fresh */
-	bool clean;   /* last_error IS NULL */
-	bool after;   /* progress written at or after the request */
-	bool request; /* the request row is still there */
-	double age;   /* seconds since progress_at, -1 when never */
-	char file[256];
-	uint64_t pos;
-};
-
-static int stop_read(struct ms_db *db, const char *cs, const char *dir,
-		     const char *t0, struct stop_view *v, struct ms_err *err)
-{
-	struct ms_db_result *res = NULL;
-	struct ms_buf q;
-	const char *x;
-	int rc;
-
-	memset(v, 0, sizeof(*v));
-	v->age = -1;
-	ms_buf_init(&q, 1024);
-	rc = ms_buf_addstr(&q, "SELECT s.running, s.last_error IS NULL, "
-			       "s.progress_at >= ");
-	rc = rc ? rc : ms_db_add_literal(db, &q, t0);
-	rc = rc ? rc
-		: ms_buf_addstr(&q,
-				", TIMESTAMPDIFF(MICROSECOND, s.progress_at, "
-				"UTC_TIMESTAMP(6)) / 1e6, s.file, s.pos, "
-				"(SELECT COUNT(*) FROM ");
-	rc = rc ? rc : ms_quote_ident(&q, cs);
-	rc = rc ? rc
-		: ms_buf_addstr(&q, ".`sync_requests` r WHERE r.direction = "
-				    "s.direction) FROM ");
-	rc = rc ? rc : ms_quote_ident(&q, cs);
-	rc = rc ? rc
-		: ms_buf_addf(&q, ".`sync_state` s WHERE s.direction = '%s'",
-			      dir);
-	rc = rc ? MS_ERR(err, rc, "control statement too long")
-		: ms_db_query(db, ms_buf_str(&q), &res, err);
-	ms_buf_free(&q);
-	if (rc == MS_ESQL && err && err->sql_errno == 1146) {
-		ms_err_clear(err); /* no sync_state: no sync ever ran here */
-		return 0;
-	}
-	if (!rc && ms_db_result_nrows(res) == 1) {
-		v->exists = true;
-		if ((x = ms_db_result_get(res, 0, 3)))
-			v->age = strtod(x, NULL);
-		x = ms_db_result_get(res, 0, 0);
-		v->running = x && !strcmp(x, "1") && v->age >= 0 &&
-			     v->age <= STOP_STALE_S;
-		x = ms_db_result_get(res, 0, 1);
-		v->clean = x && !strcmp(x, "1");
-		x = ms_db_result_get(res, 0, 2);
-		v->after = x && !strcmp(x, "1");
-		snprintf(v->file, sizeof(v->file), "%s",
-			 ms_db_result_get(res, 0, 4));
-		v->pos = strtoull(ms_db_result_get(res, 0, 5), NULL, 10);
-		x = ms_db_result_get(res, 0, 6);
-		v->request = x && strcmp(x, "0");
-	}
-	ms_db_result_free(res);
-	return rc;
-}
-
 static void stop_print(const struct ms_opts *opts, const char *dir,
-		       bool was_running, const struct stop_view *v)
+		       const struct ms_sync_stopped *v)
 {
+	bool was_running = v->was_running;
+
 	if (ms_opts_flag(opts, "json")) {
-		json_t *o = json_pack("{s:s, s:b, s:b}", "direction", dir,
-				      "was_running", was_running, "stopped",
-				      !v->running);
+		json_t *o =
+		    json_pack("{s:s, s:b, s:b}", "direction", dir,
+			      "was_running", was_running, "stopped", true);
 
 		if (o)
 			json_object_set_new(
@@ -241,50 +172,6 @@ static void stop_print(const struct ms_opts *opts, const char *dir,
 			      dir);
 }
 
-/* Waits for the stop: 1 stopped, 0 not running, or an error. */
-static int stop_wait(struct ms_db *db, const char *cs, bool reverse,
-		     const char *t0, unsigned long timeout_s,
-		     struct stop_view *v, struct ms_err *err)
-{
-	const char *dir = reverse ? "reverse" : "forward";
-	unsigned long i, n = timeout_s * 1000 / STOP_POLL_MS;
-	int rc;
-
-	for (i = 0; i <= n; i++) {
-		if (i) {
-			struct timespec ts = {0, STOP_POLL_MS * 1000000L};
-
-			nanosleep(&ts, NULL);
-		}
-		rc = stop_read(db, cs, dir, t0, v, err);
-		if (rc)
-			return rc;
-		if (!v->exists)
-			return 0;
-		if (v->running) {
-			/* A sync that was starting may have taken the request
-			 * for a stale one: ask again. */
-			if (!v->request && (rc = ms_sync_request_stop_db(
-						db, cs, reverse, err)))
-				return rc;
-			continue;
-		}
-		if (v->clean && v->after)
-			return 1;
-		if (!v->clean && v->age >= 0 && v->age <= STOP_RETRY_S)
-			continue; /* between sessions: it polls when back */
-		return 0;
-	}
-	return MS_ERR(err, MS_ETIMEOUT,
-		      "%s sync did not stop within %lu s (--timeout): it "
-		      "reports %s at %s:%" PRIu64
-		      "; the request stays in %s.sync_requests, so it stops "
-		      "when it next reads it",
-		      dir, timeout_s,
-		      v->running ? "running" : "a failed session", v->file,
-		      v->pos, cs);
-}
-
 /* `myshift sync --stop [--reverse]`: the request goes to the apply side of
  * the direction (forward: the target; reverse: the source). */
 static int sync_stop(const struct ms_opts *opts)
@@ -294,9 +181,8 @@ static int sync_stop(const struct ms_opts *opts)
 	const char *cs = ms_cli_control_schema(opts);
 	struct ms_endpoint ep = {0};
 	struct ms_db *db = NULL;
-	struct stop_view v;
+	struct ms_sync_stopped v;
 	unsigned long timeout = 60, ct = 10;
-	char *t0 = NULL;
 	struct ms_err err;
 	int rc;
 
@@ -314,17 +200,13 @@ static int sync_stop(const struct ms_opts *opts)
 		rc = ms_db_connect(&ep, &dbo, &db, &err);
 	}
 	rc = rc ? rc
-		: ms_db_query_value(db, "SELECT UTC_TIMESTAMP(6)", &t0, &err);
-	rc = rc ? rc : ms_sync_request_stop_db(db, cs, reverse, &err);
-	rc = rc ? rc : stop_wait(db, cs, reverse, t0, timeout, &v, &err);
-	if (rc == 0)
-		rc = ms_sync_clear_request(db, cs, reverse, &err);
-	free(t0);
+		: ms_sync_stop_wait(db, cs, reverse, timeout, "--timeout", &v,
+				    &err);
 	ms_db_close(db);
 	ms_endpoint_free(&ep);
 	if (rc < 0)
 		return ms_cli_fail("sync --stop", &err);
-	stop_print(opts, reverse ? "reverse" : "forward", rc == 1, &v);
+	stop_print(opts, reverse ? "reverse" : "forward", &v);
 	return MS_EXIT_OK;
 }
 

@@ -69,6 +69,35 @@ int co_api(struct co *c, const char *method, const char *path,
 	return rc;
 }
 
+int co_route_sessions(struct co *c, json_t **out, struct ms_err *err)
+{
+	json_t *a = NULL, *s, *mine = json_array();
+	size_t i;
+	int rc = co_api(c, "GET", "/sessions", NULL, NULL, NULL, &a, err);
+
+	json_array_foreach(a, i, s)
+	{
+		const char *route =
+		    json_string_value(json_object_get(s, "route"));
+		size_t j;
+		json_t *v;
+
+		json_array_foreach(c->routes, j, v)
+		{
+			if (route && !strcmp(route, json_string_value(v))) {
+				json_array_append(mine, s);
+				break;
+			}
+		}
+	}
+	json_decref(a);
+	if (rc)
+		json_decref(mine);
+	else
+		*out = mine;
+	return rc;
+}
+
 struct ms_db *co_apply_db(struct co *c, bool reverse)
 {
 	return reverse ? c->src : c->tgt;
@@ -216,7 +245,7 @@ static void log_tail(const char *path, char *out, size_t n)
 	snprintf(out, n, "%s", nl ? nl + 1 : buf);
 }
 
-static unsigned step_timeout_ms(struct co *c)
+unsigned co_step_timeout_ms(const struct co *c)
 {
 	return (c->o->step_timeout_s ? c->o->step_timeout_s : 30) * 1000u;
 }
@@ -225,29 +254,11 @@ static unsigned step_timeout_ms(struct co *c)
  * (or was not running). */
 int co_sync_stop(struct co *c, bool reverse, struct ms_err *err)
 {
-	struct ms_db *db = co_apply_db(c, reverse);
-	struct ms_sync_progress p;
-	double t0 = co_now_s();
-	int rc = ms_sync_read_progress(db, c->cs, reverse, 5, &p, err);
+	struct ms_sync_stopped st;
 
-	if (rc || !p.running)
-		return rc ? rc : ms_sync_clear_request(db, c->cs, reverse, err);
-	rc = ms_sync_request_stop_db(db, c->cs, reverse, err);
-	while (!rc) {
-		rc = ms_sync_read_progress(db, c->cs, reverse, 5, &p, err);
-		if (rc || !p.running)
-			break;
-		if ((co_now_s() - t0) * 1000 > step_timeout_ms(c)) {
-			rc = MS_ERR(err, MS_ETIMEOUT,
-				    "%s sync did not stop within %u s of the "
-				    "request",
-				    reverse ? "reverse" : "forward",
-				    step_timeout_ms(c) / 1000);
-			break;
-		}
-		co_sleep_ms(10);
-	}
-	return rc;
+	return ms_sync_stop_wait(co_apply_db(c, reverse), c->cs, reverse,
+				 co_step_timeout_ms(c) / 1000, "--step-timeout",
+				 &st, err);
 }
 
 /* Waits until the direction's sync writes fresh progress with running =
@@ -277,12 +288,12 @@ int co_sync_wait_running(struct co *c, bool reverse, long pid,
 				      reverse ? "reverse" : "forward", pid,
 				      c->sync_log, last);
 		}
-		if (waited * 1000 > step_timeout_ms(c))
+		if (waited * 1000 > co_step_timeout_ms(c))
 			return MS_ERR(err, MS_ETIMEOUT,
 				      "the %s sync started did not report "
 				      "running within %u s (see its log)",
 				      reverse ? "reverse" : "forward",
-				      step_timeout_ms(c) / 1000);
+				      co_step_timeout_ms(c) / 1000);
 		co_sleep_ms(20);
 	}
 }

@@ -100,6 +100,9 @@ int co_api(struct co *c, const char *method, const char *path,
 	   const char *route, const char *k2, const char *v2, json_t **out,
 	   struct ms_err *err);
 
+/* The proxy's sessions (GET /sessions) on the switch's routes. */
+int co_route_sessions(struct co *c, json_t **out, struct ms_err *err);
+
 /* steps.c */
 int co_step_do(struct co *c, int step, struct ms_err *err);
 int co_step_undo(struct co *c, int step, struct ms_err *err);
@@ -114,6 +117,9 @@ struct ms_db *co_apply_db(struct co *c, bool reverse);
 
 /* precheck.c: appends each failed precondition to <refused> */
 int co_precheck(struct co *c, json_t *refused, struct ms_err *err);
+
+/* --step-timeout in ms (30 s by default). */
+unsigned co_step_timeout_ms(const struct co *c);
 
 /* Sleeps <ms> milliseconds. */
 void co_sleep_ms(unsigned ms);

@@ -360,33 +360,29 @@ static int recover(struct co *c, struct co_pending *p, json_t **report,
 	return rc;
 }
 
-static int connect_both(struct co *c, json_t *refused, struct ms_err *err)
+/* Both servers, or a refusal naming the one that cannot be reached. */
+static void connect_both(struct co *c, json_t *refused)
 {
-	struct ms_db_opts so = {.role = "source", .retries = 1};
-	struct ms_db_opts to = {.role = "target", .retries = 1};
-	struct ms_err e;
-	int rc;
+	const struct ms_endpoint *eps[2] = {c->o->target, c->o->source};
+	struct ms_db **dbs[2] = {&c->tgt, &c->src};
+	const char *roles[2] = {"target", "source"};
 
-	ms_err_clear(&e);
-	rc = ms_db_connect(c->o->target, &to, &c->tgt, &e);
-	if (rc) {
+	for (int i = 0; i < 2; i++) {
+		struct ms_db_opts dbo = {.role = roles[i], .retries = 1};
+		struct ms_err e;
 		char m[700];
-		snprintf(m, sizeof(m), "the target is unreachable: %s", e.msg);
+
+		ms_err_clear(&e);
+		if (!ms_db_connect(eps[i], &dbo, dbs[i], &e)) {
+			/* nothing cutover writes is replayed by sync */
+			ms_db_set_exec_prefix(*dbs[i], MS_DB_MARKER);
+			continue;
+		}
+		snprintf(m, sizeof(m), "the %s is unreachable: %s", roles[i],
+			 e.msg);
 		json_array_append_new(refused, json_string(m));
-		return 0;
+		return;
 	}
-	rc = ms_db_connect(c->o->source, &so, &c->src, &e);
-	if (rc) {
-		char m[700];
-		snprintf(m, sizeof(m), "the source is unreachable: %s", e.msg);
-		json_array_append_new(refused, json_string(m));
-		return 0;
-	}
-	/* nothing cutover writes on either side is replayed by sync */
-	ms_db_set_exec_prefix(c->src, MS_DB_MARKER);
-	ms_db_set_exec_prefix(c->tgt, MS_DB_MARKER);
-	(void)err;
-	return 0;
 }
 
 int ms_cutover_run(const struct ms_cutover_opts *o, json_t **report,
@@ -416,8 +412,8 @@ int ms_cutover_run(const struct ms_cutover_opts *o, json_t **report,
 	if (rc)
 		goto out_nojournal;
 	c.a = &adm;
-	rc = connect_both(&c, refused, err);
-	if (rc || json_array_size(refused))
+	connect_both(&c, refused);
+	if (json_array_size(refused))
 		goto refuse;
 	set_direction(&c, o->failback);
 	rc = co_journal_create(&c, err);

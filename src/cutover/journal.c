@@ -58,6 +58,16 @@ static int add_table(struct ms_buf *q, struct co *c, const char *t)
 	return ms_quote_qualified(q, c->cs, t);
 }
 
+/* "UPDATE `cs`.`cutover_runs` SET heartbeat_at = NOW(6)": every update of
+ * the run is also its heartbeat. */
+static int run_update(struct ms_buf *q, struct co *c)
+{
+	int rc = ms_buf_addstr(q, "UPDATE ");
+
+	rc = rc ? rc : add_table(q, c, "cutover_runs");
+	return rc ? rc : ms_buf_addstr(q, " SET heartbeat_at = NOW(6)");
+}
+
 int co_journal_begin(struct co *c, struct ms_err *err)
 {
 	char host[256] = "";
@@ -126,9 +136,7 @@ int co_journal_step(struct co *c, int step, const char *state,
 	if (rc)
 		return rc;
 	ms_buf_init(&q, 4096);
-	rc = ms_buf_addstr(&q, "UPDATE ");
-	rc = rc ? rc : add_table(&q, c, "cutover_runs");
-	rc = rc ? rc : ms_buf_addstr(&q, " SET heartbeat_at = NOW(6)");
+	rc = run_update(&q, c);
 	if (!rc && !strcmp(state, "done"))
 		rc = ms_buf_addf(&q, ", step = GREATEST(step, %d)", step);
 	rc = rc ? rc : ms_buf_addf(&q, " WHERE id = %" PRIu64, c->run_id);
@@ -141,9 +149,7 @@ int co_journal_save(struct co *c, struct ms_err *err)
 	int rc;
 
 	ms_buf_init(&q, 8192);
-	rc = ms_buf_addstr(&q, "UPDATE ");
-	rc = rc ? rc : add_table(&q, c, "cutover_runs");
-	rc = rc ? rc : ms_buf_addstr(&q, " SET heartbeat_at = NOW(6)");
+	rc = run_update(&q, c);
 	if (!rc && c->read_only_before >= 0)
 		rc = ms_buf_addf(&q, ", read_only_before = %d",
 				 c->read_only_before);
@@ -172,13 +178,11 @@ int co_journal_finish(struct co *c, const char *state, const char *error,
 	int rc;
 
 	ms_buf_init(&q, 16 << 20);
-	rc = ms_buf_addstr(&q, "UPDATE ");
-	rc = rc ? rc : add_table(&q, c, "cutover_runs");
+	rc = run_update(&q, c);
 	rc = rc ? rc
-		: ms_buf_addf(&q,
-			      " SET state = '%s', finished_at = NOW(6), "
-			      "heartbeat_at = NOW(6), error = ",
-			      state);
+		: ms_buf_addf(
+		      &q,
+		      ", state = '%s', finished_at = NOW(6), error = ", state);
 	rc = rc ? rc : ms_db_add_literal(c->tgt, &q, error);
 	rc = rc ? rc : ms_buf_addstr(&q, ", report = ");
 	rc = rc ? rc : ms_db_add_literal(c->tgt, &q, report);

@@ -28,53 +28,26 @@ static void refuse(json_t *refused, const char *fmt, ...)
 /* The sync of the direction left: running, lag under --max-lag. */
 static int check_sync(struct co *c, json_t *refused, struct ms_err *err)
 {
-	struct ms_db *db = co_apply_db(c, c->left_reverse);
 	const char *dir = c->left_reverse ? "reverse" : "forward";
 	double max = c->o->max_lag_s > 0 ? c->o->max_lag_s : 1.0;
-	struct ms_db_result *r = NULL;
-	struct ms_buf q;
-	int rc;
+	struct ms_sync_progress p;
+	int rc = ms_sync_read_progress(co_apply_db(c, c->left_reverse), c->cs,
+				       c->left_reverse, 5, &p, err);
 
-	ms_buf_init(&q, 4096);
-	rc = ms_buf_addstr(&q, "SELECT running, lag_seconds, "
-			       "TIMESTAMPDIFF(MICROSECOND, progress_at, "
-			       "NOW(6)) / 1e6 FROM ");
-	rc = rc ? rc : ms_quote_qualified(&q, c->cs, "sync_state");
-	rc = rc ? rc : ms_buf_addf(&q, " WHERE direction = '%s'", dir);
-	if (rc)
-		return MS_ERR(err, rc, "query too long");
-	rc = ms_db_query(db, ms_buf_str(&q), &r, err);
-	ms_buf_free(&q);
-	if (rc == MS_ESQL &&
-	    (err->sql_errno == 1146 || err->sql_errno == 1049)) {
-		ms_err_clear(err);
-		refuse(refused,
-		       "%s sync has never run (no %s.sync_state on the "
-		       "%s)",
-		       dir, c->cs, c->left_reverse ? "source" : "target");
-		return 0;
-	}
 	if (rc)
 		return rc;
-	if (ms_db_result_nrows(r) == 0) {
-		refuse(refused, "%s sync has never run", dir);
-	} else {
-		const char *run = ms_db_result_get(r, 0, 0);
-		const char *lag = ms_db_result_get(r, 0, 1);
-		const char *age = ms_db_result_get(r, 0, 2);
-		double l = lag ? strtod(lag, NULL) : 1e9;
-		double a = age ? strtod(age, NULL) : 1e9;
-		if (!run || atoi(run) != 1 || a > 5)
-			refuse(refused,
-			       "%s sync is not running (start `myshift %s` "
-			       "first)",
-			       dir, c->left_reverse ? "sync --reverse" : "run");
-		else if (l > max) /* sync measures whole seconds */
-			refuse(refused,
-			       "%s sync lag is %.1f s, over --max-lag %.1f s",
-			       dir, l, max);
-	}
-	ms_db_result_free(r);
+	if (!p.exists)
+		refuse(refused,
+		       "%s sync has never run (no %s.sync_state row on "
+		       "the %s)",
+		       dir, c->cs, c->left_reverse ? "source" : "target");
+	else if (!p.running)
+		refuse(refused,
+		       "%s sync is not running (start `myshift %s` first)", dir,
+		       c->left_reverse ? "sync --reverse" : "run");
+	else if (p.lag_seconds > max) /* sync measures whole seconds */
+		refuse(refused, "%s sync lag is %.1f s, over --max-lag %.1f s",
+		       dir, p.lag_seconds, max);
 	return 0;
 }
 
@@ -202,22 +175,13 @@ static int check_proxy(struct co *c, json_t *refused, struct ms_err *err)
 	if (json_array_size(json_object_get(st, "backends")) < 2)
 		refuse(refused, "the proxy has no target backend (--target)");
 	json_decref(st);
-	rc = co_api(c, "GET", "/sessions", NULL, NULL, NULL, &a, err);
+	rc = co_route_sessions(c, &a, err);
 	if (rc)
 		return rc;
 	unsigned bad = 0;
 	json_array_foreach(a, i, s)
 	{
-		const char *route =
-		    json_string_value(json_object_get(s, "route"));
-		bool mine = false;
-		size_t j;
-		json_t *v;
-		json_array_foreach(c->routes, j,
-				   v) if (route &&
-					  !strcmp(route, json_string_value(v)))
-		    mine = true;
-		if (!mine || json_is_true(json_object_get(s, "movable")))
+		if (json_is_true(json_object_get(s, "movable")))
 			continue;
 		if (++bad <= 10)
 			refuse(

@@ -14,27 +14,12 @@
 #include "db/quote.h"
 #include "sync/sync.h"
 
-static unsigned step_timeout_ms(struct co *c)
-{
-	return (c->o->step_timeout_s ? c->o->step_timeout_s : 30) * 1000u;
-}
-
 /* The proxy's route parameter: "" (every route) for a whole switch. */
 static const char *api_route(struct co *c)
 {
 	return strcmp(c->scope, "*")
 		   ? json_string_value(json_array_get(c->routes, 0))
 		   : "";
-}
-
-static bool in_routes(struct co *c, const char *route)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(c->routes, i, v) if (!strcmp(json_string_value(v),
-							route)) return true;
-	return false;
 }
 
 /* ---- the other direction's sync and the handover set ------------------ */
@@ -136,17 +121,13 @@ static int drain(struct co *c, struct ms_err *err)
 		size_t i;
 		unsigned in_txn = 0, busy = 0;
 
-		rc = co_api(c, "GET", "/sessions", NULL, NULL, NULL, &a, err);
+		rc = co_route_sessions(c, &a, err);
 		if (rc)
 			return rc;
 		json_array_foreach(a, i, s)
 		{
-			const char *route =
-			    json_string_value(json_object_get(s, "route"));
 			const char *state =
 			    json_string_value(json_object_get(s, "state"));
-			if (!route || !in_routes(c, route))
-				continue;
 			if (json_is_true(json_object_get(s, "in_transaction")))
 				in_txn++;
 			else if (state && !strcmp(state, "busy"))
@@ -180,7 +161,7 @@ static int drain(struct co *c, struct ms_err *err)
 			    "event=drain_timeout ended=%u timeout_ms=%u",
 			    c->ended, timeout);
 		}
-		if (ms > timeout + step_timeout_ms(c))
+		if (ms > timeout + co_step_timeout_ms(c))
 			return MS_ERR(err, MS_ETIMEOUT,
 				      "sessions still busy %u ms after the "
 				      "pause (%u in a transaction, %u running "
@@ -204,18 +185,14 @@ static int wait_prepared(struct co *c, struct ms_err *err)
 		json_t *a = NULL, *s;
 		size_t i;
 		unsigned waiting = 0;
-		int rc =
-		    co_api(c, "GET", "/sessions", NULL, NULL, NULL, &a, err);
+		int rc = co_route_sessions(c, &a, err);
 		if (rc)
 			return rc;
 		json_array_foreach(a, i, s)
 		{
-			const char *route =
-			    json_string_value(json_object_get(s, "route"));
 			const char *be =
 			    json_string_value(json_object_get(s, "backend"));
-			if (route && in_routes(c, route) && be &&
-			    strcmp(be, c->to_be) &&
+			if (be && strcmp(be, c->to_be) &&
 			    json_is_true(json_object_get(s, "movable")) &&
 			    !json_is_true(json_object_get(s, "prepared_ready")))
 				waiting++;
@@ -246,11 +223,11 @@ static int wait_move(struct co *c, json_t *ans, struct ms_err *err)
 			break;
 		json_decref(m);
 		m = NULL;
-		if ((co_now_s() - t0) * 1000 > step_timeout_ms(c))
+		if ((co_now_s() - t0) * 1000 > co_step_timeout_ms(c))
 			return MS_ERR(err, MS_ETIMEOUT,
 				      "the proxy's move %s did not finish in "
 				      "%u s",
-				      id, step_timeout_ms(c) / 1000);
+				      id, co_step_timeout_ms(c) / 1000);
 		co_sleep_ms(5);
 	}
 	c->moved += (unsigned)json_integer_value(json_object_get(m, "moved"));
@@ -292,13 +269,15 @@ static int flip(struct co *c, struct ms_err *err)
 
 /* ---- stopping writes --------------------------------------------------- */
 
-static int set_read_only(struct co *c, int v, struct ms_err *err)
+/* SET GLOBAL read_only on <db> (the server named <role>). */
+static int set_read_only(struct ms_db *db, const char *role, int v,
+			 struct ms_err *err)
 {
 	char sql[64];
 
 	snprintf(sql, sizeof(sql), "SET GLOBAL read_only = %d", v);
-	int rc = ms_db_exec(c->left, sql, err);
-	return rc ? ms_err_prefix(err, "%s", c->left_be) : 0;
+	int rc = ms_db_exec(db, sql, err);
+	return rc ? ms_err_prefix(err, "%s", role) : 0;
 }
 
 /* Sessions on the server left that bypass the proxy and run a command. */
@@ -391,10 +370,7 @@ static int reopen_writes(struct co *c, int value, struct ms_err *err)
 	free(v);
 	if (rc || !ours)
 		return rc;
-	char sql[64];
-	snprintf(sql, sizeof(sql), "SET GLOBAL read_only = %d", value);
-	rc = ms_db_exec(c->to_db, sql, err);
-	return rc ? ms_err_prefix(err, "%s", c->to_be) : 0;
+	return set_read_only(c->to_db, c->to_be, value, err);
 }
 
 /* ---- the steps ------------------------------------------------------------
@@ -444,7 +420,7 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 			free(v);
 			rc = co_journal_save(c, err);
 		}
-		return rc ? rc : set_read_only(c, 1, err);
+		return rc ? rc : set_read_only(c->left, c->left_be, 1, err);
 	case CO_CATCH_UP: {
 		struct ms_db *apply = co_apply_db(c, c->left_reverse);
 		double t0 = co_now_s();
@@ -465,7 +441,7 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 			if (p.running && ++polls % 5 == 1)
 				rc = ms_sync_request_checkpoint_db(
 				    apply, c->cs, c->left_reverse, err);
-			if ((co_now_s() - t0) * 1000 > step_timeout_ms(c))
+			if ((co_now_s() - t0) * 1000 > co_step_timeout_ms(c))
 				return MS_ERR(
 				    err, MS_ETIMEOUT,
 				    "%s sync did not reach the %s's final "
@@ -473,7 +449,7 @@ int co_step_do(struct co *c, int step, struct ms_err *err)
 				    "is at %s:%" PRIu64 "%s)",
 				    c->left_reverse ? "reverse" : "forward",
 				    c->left_be, c->left_file, c->left_pos,
-				    step_timeout_ms(c) / 1000,
+				    co_step_timeout_ms(c) / 1000,
 				    p.exists ? p.file : "-", p.pos,
 				    p.running ? "" : ", not running");
 			co_sleep_ms(2);
@@ -553,7 +529,7 @@ int co_step_undo(struct co *c, int step, struct ms_err *err)
 	case CO_STOP_WRITES:
 		if (c->writes == MS_CO_WRITES_READ_ONLY &&
 		    c->read_only_before == 0)
-			return set_read_only(c, 0, err);
+			return set_read_only(c->left, c->left_be, 0, err);
 		return 0;
 	case CO_CATCH_UP:
 		return 0;

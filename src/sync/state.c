@@ -303,7 +303,7 @@ int ms_sync_read_progress(struct ms_db *db, const char *cs, bool reverse,
 	ms_buf_init(&q, 512);
 	rc = ms_buf_addstr(&q, "SELECT file, pos, running, "
 			       "TIMESTAMPDIFF(MICROSECOND, progress_at, "
-			       "UTC_TIMESTAMP(6)) / 1e6 FROM ");
+			       "UTC_TIMESTAMP(6)) / 1e6, lag_seconds FROM ");
 	rc = rc ? rc : ms_quote_ident(&q, cs);
 	rc = rc ? rc : ms_buf_addstr(&q, ".`sync_state`");
 	rc = rc ? rc : where_dir(&q, sy_direction(reverse));
@@ -327,6 +327,8 @@ int ms_sync_read_progress(struct ms_db *db, const char *cs, bool reverse,
 		v = ms_db_result_get(r, 0, 2);
 		out->running = v && !strcmp(v, "1") && out->progress_age >= 0 &&
 			       out->progress_age <= stale_s;
+		v = ms_db_result_get(r, 0, 4);
+		out->lag_seconds = v ? strtod(v, NULL) : 0;
 	}
 	ms_db_result_free(r);
 	return 0;

@@ -103,6 +103,7 @@ struct ms_sync_progress {
 	char file[256]; /* applied (checkpointed) source position */
 	uint64_t pos;
 	double progress_age; /* seconds since progress_at, -1 if never */
+	double lag_seconds;  /* as sync last wrote it (whole seconds) */
 };
 
 /* Reads the sync_state row of the direction (forward or --reverse) from
@@ -135,6 +136,25 @@ int ms_sync_request_stop_db(struct ms_db *apply_db, const char *cs,
  * is not replaced. */
 int ms_sync_request_checkpoint_db(struct ms_db *apply_db, const char *cs,
 				  bool reverse, struct ms_err *err) MS_WUR;
+
+/* What ms_sync_stop_wait found. */
+struct ms_sync_stopped {
+	bool was_running; /* it was running and stopped on the request */
+	bool exists;	  /* a sync_state row for the direction */
+	char file[256];	  /* its checkpoint */
+	uint64_t pos;
+};
+
+/* Asks the direction's sync to stop and waits (polling every 10 ms) until
+ * it reports stopped, or finds none running. A sync between sessions after
+ * a failure (running = 0 with an error under 15 s old) is waited for, and
+ * one that was starting and took the request for a stale one is asked
+ * again. The request is deleted at the end. MS_ETIMEOUT after <timeout_s>
+ * (the message names <timeout_opt>, e.g. "--timeout") leaves it in place,
+ * for the sync to see when it is back. `myshift sync --stop` and cutover. */
+int ms_sync_stop_wait(struct ms_db *apply_db, const char *cs, bool reverse,
+		      unsigned long timeout_s, const char *timeout_opt,
+		      struct ms_sync_stopped *out, struct ms_err *err) MS_WUR;
 
 /* Deletes a pending request of the direction (a rollback). */
 int ms_sync_clear_request(struct ms_db *apply_db, const char *cs, bool reverse,
